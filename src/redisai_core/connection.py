@@ -1,0 +1,186 @@
+"""The one connection factory: sync and asyncio redis-py clients from a URL or an injected client.
+
+Clients built here carry the configured timeouts, retry with exponential backoff on connection
+errors and timeouts (redis-py's own ``Retry``), and identify themselves to the server with
+``CLIENT SETINFO LIB-NAME`` (redis-py sends it on every new connection and ignores servers
+older than 7.2, which lack the command). Injected clients are used as they are, apart from the
+library name their pool announces on new connections.
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+import redis
+import redis.asyncio
+import redis.asyncio.retry
+import redis.retry
+from redis.backoff import ExponentialBackoff
+
+from . import __about__
+from .config import CertRequirement, ConnectionConfig, RetryConfig
+from .errors import ConfigError
+
+__all__ = [
+    "adopt_client",
+    "create_async_client",
+    "create_client",
+    "get_async_client",
+    "get_client",
+    "lib_name",
+]
+
+_CERT_REQS = {
+    CertRequirement.REQUIRED: ssl.CERT_REQUIRED,
+    CertRequirement.OPTIONAL: ssl.CERT_OPTIONAL,
+    CertRequirement.NONE: ssl.CERT_NONE,
+}
+
+# Errors on which a command is retried. Response errors are never retried.
+_RETRY_ON = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+
+def lib_name(skin: str | None = None) -> str:
+    """The library name announced with ``CLIENT SETINFO LIB-NAME``.
+
+    Args:
+        skin: the framework skin using the client, e.g. ``"langchain"``.
+    """
+    inner = f"redisai-integrations_v{__about__.__version__}"
+    if skin:
+        inner += f";{skin}"
+    return f"redis-py({inner})"
+
+
+def _backoff(retry: RetryConfig) -> ExponentialBackoff:
+    return ExponentialBackoff(cap=retry.backoff_cap, base=retry.backoff_base)
+
+
+def _client_kwargs(config: ConnectionConfig, skin: str | None) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {
+        "socket_timeout": config.socket_timeout,
+        "socket_connect_timeout": config.connect_timeout,
+        "lib_name": lib_name(skin),
+        "lib_version": redis.__version__,
+    }
+    if config.username is not None:
+        kwargs["username"] = config.username
+    if config.password is not None:
+        kwargs["password"] = config.password
+    if config.protocol is not None:
+        kwargs["protocol"] = config.protocol
+    if config.max_connections is not None:
+        kwargs["max_connections"] = config.max_connections
+    if config.tls is not None:
+        kwargs.update(
+            ssl_ca_certs=config.tls.ca_certs,
+            ssl_certfile=config.tls.certfile,
+            ssl_keyfile=config.tls.keyfile,
+            ssl_cert_reqs=_CERT_REQS[config.tls.cert_reqs],
+            ssl_check_hostname=config.tls.check_hostname,
+        )
+    return kwargs
+
+
+def create_client(config: ConnectionConfig, *, skin: str | None = None) -> redis.Redis:
+    """A synchronous client for ``config``.
+
+    Args:
+        config: where and how to connect.
+        skin: the framework skin using it, for the announced library name.
+
+    Raises:
+        ConfigError: the URL cannot be parsed.
+    """
+    retry = redis.retry.Retry(_backoff(config.retry), config.retry.retries, _RETRY_ON)
+    try:
+        return redis.Redis.from_url(config.url, retry=retry, **_client_kwargs(config, skin))
+    except ValueError as exc:
+        raise ConfigError(f"bad Redis URL: {exc}") from exc
+
+
+def create_async_client(
+    config: ConnectionConfig, *, skin: str | None = None
+) -> redis.asyncio.Redis:
+    """An asyncio client for ``config``; same arguments as :func:`create_client`."""
+    retry = redis.asyncio.retry.Retry(_backoff(config.retry), config.retry.retries, _RETRY_ON)
+    try:
+        return redis.asyncio.Redis.from_url(config.url, retry=retry, **_client_kwargs(config, skin))
+    except ValueError as exc:
+        raise ConfigError(f"bad Redis URL: {exc}") from exc
+
+
+def adopt_client(client: Any, *, skin: str | None = None) -> None:
+    """Make an injected client announce this library on its new connections.
+
+    Only a pool still announcing redis-py's default name is changed; a name the user chose is
+    left alone. Nothing is sent to the server.
+    """
+    pool = getattr(client, "connection_pool", None)
+    kwargs = getattr(pool, "connection_kwargs", None)
+    if isinstance(kwargs, dict) and kwargs.get("lib_name", "redis-py") == "redis-py":
+        kwargs["lib_name"] = lib_name(skin)
+
+
+def _check_injected(client: Any, want_async: bool) -> None:
+    is_async = isinstance(client, redis.asyncio.Redis) or type(client).__module__.startswith(
+        "redis.asyncio"
+    )
+    if is_async != want_async:
+        kind = "redis.asyncio" if want_async else "synchronous redis"
+        raise ConfigError(f"redis_client must be a {kind} client, got {type(client).__name__}")
+
+
+def _config_for(redis_url: str | None, config: ConnectionConfig | None) -> ConnectionConfig:
+    if config is not None:
+        if redis_url is not None:
+            raise ConfigError("pass redis_url or config, not both")
+        return config
+    # Imported here: resolving may start the embedded server, which connection users
+    # that always pass a URL never need.
+    from .server import resolve_url
+
+    return ConnectionConfig(url=resolve_url(redis_url))
+
+
+def get_client(
+    redis_url: str | None = None,
+    redis_client: redis.Redis | None = None,
+    *,
+    config: ConnectionConfig | None = None,
+    skin: str | None = None,
+) -> redis.Redis:
+    """The client a component should use: the injected one, or one built for the resolved URL.
+
+    With neither ``redis_url``, ``redis_client`` nor ``config``, the URL comes from
+    ``REDIS_URL`` or, failing that, the embedded server.
+
+    Raises:
+        ConfigError: both a URL and a client were given, or the client is an asyncio client.
+        ServerExtraMissingError: the embedded server is needed but not installed.
+    """
+    if redis_client is not None:
+        if redis_url is not None or config is not None:
+            raise ConfigError("pass redis_url (or config) or redis_client, not both")
+        _check_injected(redis_client, want_async=False)
+        adopt_client(redis_client, skin=skin)
+        return redis_client
+    return create_client(_config_for(redis_url, config), skin=skin)
+
+
+def get_async_client(
+    redis_url: str | None = None,
+    redis_client: redis.asyncio.Redis | None = None,
+    *,
+    config: ConnectionConfig | None = None,
+    skin: str | None = None,
+) -> redis.asyncio.Redis:
+    """The asyncio twin of :func:`get_client`; same arguments and errors."""
+    if redis_client is not None:
+        if redis_url is not None or config is not None:
+            raise ConfigError("pass redis_url (or config) or redis_client, not both")
+        _check_injected(redis_client, want_async=True)
+        adopt_client(redis_client, skin=skin)
+        return redis_client
+    return create_async_client(_config_for(redis_url, config), skin=skin)
