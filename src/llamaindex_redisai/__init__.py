@@ -1,0 +1,3 @@
+"""LlamaIndex skins over redisai_core. Framework classes land here as their issues are done."""
+
+__all__: list[str] = []

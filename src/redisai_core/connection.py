@@ -10,6 +10,7 @@ library name their pool announces on new connections.
 from __future__ import annotations
 
 import ssl
+import urllib.parse
 from typing import Any
 
 import redis
@@ -17,6 +18,11 @@ import redis.asyncio
 import redis.asyncio.retry
 import redis.retry
 from redis.backoff import ExponentialBackoff
+
+try:
+    from redis.driver_info import DriverInfo as _DriverInfo
+except ImportError:  # redis-py < 7.1
+    _DriverInfo = None  # type: ignore[assignment,misc]
 
 from . import __about__
 from .config import CertRequirement, ConnectionConfig, RetryConfig
@@ -41,16 +47,27 @@ _CERT_REQS = {
 _RETRY_ON = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
 
+def _driver_entry(skin: str | None) -> tuple[str, str]:
+    name = "redisai-integrations" + (f"-{skin}" if skin else "")
+    return name, __about__.__version__
+
+
 def lib_name(skin: str | None = None) -> str:
     """The library name announced with ``CLIENT SETINFO LIB-NAME``.
 
     Args:
         skin: the framework skin using the client, e.g. ``"langchain"``.
     """
-    inner = f"redisai-integrations_v{__about__.__version__}"
-    if skin:
-        inner += f";{skin}"
-    return f"redis-py({inner})"
+    name, version = _driver_entry(skin)
+    return f"redis-py({name}_v{version})"
+
+
+def _identity_kwargs(skin: str | None) -> dict[str, Any]:
+    # redis-py 7.1+ takes a DriverInfo and deprecates lib_name/lib_version; older ones
+    # (down to 5.0) only know lib_name/lib_version.
+    if _DriverInfo is not None:
+        return {"driver_info": _DriverInfo().add_upstream_driver(*_driver_entry(skin))}
+    return {"lib_name": lib_name(skin), "lib_version": redis.__version__}
 
 
 def _backoff(retry: RetryConfig) -> ExponentialBackoff:
@@ -61,13 +78,15 @@ def _client_kwargs(config: ConnectionConfig, skin: str | None) -> dict[str, Any]
     kwargs: dict[str, Any] = {
         "socket_timeout": config.socket_timeout,
         "socket_connect_timeout": config.connect_timeout,
-        "lib_name": lib_name(skin),
-        "lib_version": redis.__version__,
+        **_identity_kwargs(skin),
     }
-    if config.username is not None:
-        kwargs["username"] = config.username
-    if config.password is not None:
-        kwargs["password"] = config.password
+    if config.username is not None or config.password is not None:
+        # The URL's credentials are dropped by _url_for; keep the half not overridden.
+        parts = urllib.parse.urlsplit(config.url)
+        url_user = urllib.parse.unquote(parts.username) if parts.username else None
+        url_password = urllib.parse.unquote(parts.password) if parts.password else None
+        kwargs["username"] = config.username if config.username is not None else url_user
+        kwargs["password"] = config.password if config.password is not None else url_password
     if config.protocol is not None:
         kwargs["protocol"] = config.protocol
     if config.max_connections is not None:
@@ -83,6 +102,16 @@ def _client_kwargs(config: ConnectionConfig, skin: str | None) -> dict[str, Any]
     return kwargs
 
 
+def _url_for(config: ConnectionConfig) -> str:
+    # redis-py lets credentials in the URL win over keyword arguments; explicit ones in the
+    # config must win, so they are removed from the URL first.
+    if config.username is None and config.password is None:
+        return config.url
+    parts = urllib.parse.urlsplit(config.url)
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+
+
 def create_client(config: ConnectionConfig, *, skin: str | None = None) -> redis.Redis:
     """A synchronous client for ``config``.
 
@@ -95,7 +124,7 @@ def create_client(config: ConnectionConfig, *, skin: str | None = None) -> redis
     """
     retry = redis.retry.Retry(_backoff(config.retry), config.retry.retries, _RETRY_ON)
     try:
-        return redis.Redis.from_url(config.url, retry=retry, **_client_kwargs(config, skin))
+        return redis.Redis.from_url(_url_for(config), retry=retry, **_client_kwargs(config, skin))
     except ValueError as exc:
         raise ConfigError(f"bad Redis URL: {exc}") from exc
 
@@ -106,7 +135,7 @@ def create_async_client(
     """An asyncio client for ``config``; same arguments as :func:`create_client`."""
     retry = redis.asyncio.retry.Retry(_backoff(config.retry), config.retry.retries, _RETRY_ON)
     try:
-        return redis.asyncio.Redis.from_url(config.url, retry=retry, **_client_kwargs(config, skin))
+        return redis.asyncio.Redis.from_url(_url_for(config), retry=retry, **_client_kwargs(config, skin))
     except ValueError as exc:
         raise ConfigError(f"bad Redis URL: {exc}") from exc
 
@@ -119,8 +148,14 @@ def adopt_client(client: Any, *, skin: str | None = None) -> None:
     """
     pool = getattr(client, "connection_pool", None)
     kwargs = getattr(pool, "connection_kwargs", None)
-    if isinstance(kwargs, dict) and kwargs.get("lib_name", "redis-py") == "redis-py":
-        kwargs["lib_name"] = lib_name(skin)
+    if not isinstance(kwargs, dict):
+        return
+    info = kwargs.get("driver_info")
+    if info is not None:
+        if getattr(info, "formatted_name", None) == "redis-py":
+            kwargs["driver_info"] = _identity_kwargs(skin)["driver_info"]
+    elif kwargs.get("lib_name", "redis-py") == "redis-py":
+        kwargs.update(_identity_kwargs(skin))
 
 
 def _check_injected(client: Any, want_async: bool) -> None:
