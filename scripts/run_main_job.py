@@ -1,0 +1,39 @@
+"""Run the README's main-job command for CI and check it works.
+
+While the main job is ``python -m redisai_core.server`` (a server that runs until interrupted),
+this starts it, waits for the URL it prints, checks the server answers, then interrupts it and
+checks it exits cleanly. A command that finishes on its own must exit 0.
+"""
+
+from __future__ import annotations
+
+import shlex
+import signal
+import subprocess
+import sys
+
+import redis
+
+
+def main(argv: list[str]) -> int:
+    command = argv[argv.index("--") + 1 :] if "--" in argv else argv
+    if len(command) == 1:
+        command = shlex.split(command[0])
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as proc:
+        assert proc.stdout is not None
+        first = proc.stdout.readline().strip()
+        if first.startswith("redis://"):
+            with redis.Redis.from_url(first) as client:
+                client.ping()
+            print(f"main job serves {first}; stopping it")
+            proc.send_signal(signal.SIGINT)
+        else:
+            print(first)
+            print(proc.stdout.read(), end="")
+        code = proc.wait(timeout=600)
+    print(f"main job exited with {code}")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
