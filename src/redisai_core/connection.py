@@ -135,7 +135,9 @@ def create_async_client(
     """An asyncio client for ``config``; same arguments as :func:`create_client`."""
     retry = redis.asyncio.retry.Retry(_backoff(config.retry), config.retry.retries, _RETRY_ON)
     try:
-        return redis.asyncio.Redis.from_url(_url_for(config), retry=retry, **_client_kwargs(config, skin))
+        return redis.asyncio.Redis.from_url(
+            _url_for(config), retry=retry, **_client_kwargs(config, skin)
+        )
     except ValueError as exc:
         raise ConfigError(f"bad Redis URL: {exc}") from exc
 
