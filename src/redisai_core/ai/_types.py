@@ -13,6 +13,7 @@ from collections.abc import Sequence
 __all__ = [
     "NA",
     "OK",
+    "WIRE_DTYPES",
     "Backend",
     "DagOp",
     "DagResult",
@@ -22,7 +23,6 @@ __all__ = [
     "Tensor",
     "TensorGetOp",
     "TensorSetOp",
-    "WIRE_DTYPES",
 ]
 
 # The ten RedisAI wire dtypes (PROTOCOL.md §1.1), with element size in bytes (STRING: variable).
