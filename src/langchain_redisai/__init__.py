@@ -1,3 +1,6 @@
-"""LangChain skins over redisai_core. Framework classes land here as their issues are done."""
+"""LangChain skins over redisai_core: caches, stores, and (as their issues land) more."""
 
-__all__: list[str] = []
+from .cache import RedisAICache
+from .storage import RedisAIByteStore
+
+__all__ = ["RedisAIByteStore", "RedisAICache"]

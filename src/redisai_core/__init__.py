@@ -4,8 +4,13 @@ Everything a framework skin needs is exported here; modules starting with ``_`` 
 """
 
 from .__about__ import __version__
+from ._async.exact_cache import AsyncExactCache
+from ._async.kv import AsyncKVStore
 from ._async.probe import async_probe
+from ._sync.exact_cache import ExactCache
+from ._sync.kv import KVStore
 from ._sync.probe import probe
+from .cache_record import CacheStats
 from .capabilities import Capabilities
 from .config import CertRequirement, ConnectionConfig, RetryConfig, TLSConfig
 from .connection import create_async_client, create_client, get_async_client, get_client
@@ -35,6 +40,9 @@ from .keys import KeySpace
 from .server import EmbeddedRedis, resolve_url
 
 __all__ = [
+    "AsyncExactCache",
+    "AsyncKVStore",
+    "CacheStats",
     "Capabilities",
     "CertRequirement",
     "ConfigError",
@@ -42,7 +50,9 @@ __all__ = [
     "DagError",
     "EmbeddedRedis",
     "EmbeddedServerError",
+    "ExactCache",
     "IndexNotFoundError",
+    "KVStore",
     "KeyEmptyError",
     "KeySpace",
     "ModelError",

@@ -32,6 +32,8 @@ class ExactCache:
         ttl: seconds an entry lives; ``None`` keeps entries until cleared.
         refresh_ttl_on_hit: restart an entry's TTL when it is read (off by default: a hit
             does not extend an entry's life unless asked).
+        stats: counters to record into (share one between a sync and an async cache);
+            a new one when ``None``.
         skin: the framework using the cache, announced to the server.
 
     Raises:
@@ -46,6 +48,7 @@ class ExactCache:
         prefix: str = "redisai:cache",
         ttl: float | None = None,
         refresh_ttl_on_hit: bool = False,
+        stats: CacheStats | None = None,
         skin: str | None = None,
     ) -> None:
         if refresh_ttl_on_hit and ttl is None:
@@ -54,7 +57,7 @@ class ExactCache:
         self._store = KVStore(redis_client=client, prefix=prefix, ttl=ttl)
         self._owns_client = redis_client is None
         self.refresh_ttl_on_hit = refresh_ttl_on_hit
-        self.stats = CacheStats()
+        self.stats = stats if stats is not None else CacheStats()
 
     @property
     def ttl(self) -> float | None:
