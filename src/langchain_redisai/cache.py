@@ -10,9 +10,8 @@ import redis.asyncio
 from langchain_core.caches import RETURN_VAL_TYPE, BaseCache
 from langchain_core.outputs import Generation
 
-from redisai_core import AsyncExactCache, CacheStats, ExactCache
+from redisai_core import AsyncExactCache, CacheStats, DualCore, ExactCache
 
-from ._clients import DualCore
 from ._mapping import generations_from_bytes, generations_to_bytes
 
 __all__ = ["RedisAICache"]

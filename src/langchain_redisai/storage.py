@@ -9,9 +9,8 @@ import redis
 import redis.asyncio
 from langchain_core.stores import ByteStore
 
-from redisai_core import AsyncKVStore, KVStore
+from redisai_core import AsyncKVStore, DualCore, KVStore
 
-from ._clients import DualCore
 
 __all__ = ["RedisAIByteStore"]
 

@@ -1,3 +1,5 @@
-"""LlamaIndex skins over redisai_core. Framework classes land here as their issues are done."""
+"""LlamaIndex skins over redisai_core: stores and (as their issues land) more."""
 
-__all__: list[str] = []
+from .kvstore import RedisAIKVStore
+
+__all__ = ["RedisAIKVStore"]

@@ -14,6 +14,7 @@ from .cache_record import CacheStats
 from .capabilities import Capabilities
 from .config import CertRequirement, ConnectionConfig, RetryConfig, TLSConfig
 from .connection import create_async_client, create_client, get_async_client, get_client
+from .dual import DualCore
 from .errors import (
     ConfigError,
     DagError,
@@ -48,6 +49,7 @@ __all__ = [
     "ConfigError",
     "ConnectionConfig",
     "DagError",
+    "DualCore",
     "EmbeddedRedis",
     "EmbeddedServerError",
     "ExactCache",

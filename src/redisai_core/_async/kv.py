@@ -102,6 +102,33 @@ class AsyncKVStore:
             async for key in self._redis.scan_iter(match=pattern, count=_BATCH):
                 yield self.keyspace.id_from_key(key)
 
+    def child(self, name: str) -> AsyncKVStore:
+        """A store in a nested key space (``<prefix>:<name>``) sharing this store's client.
+
+        ``name`` is escaped (``%`` and the separator are percent-encoded), so no child's space
+        can overlap another's: children ``a`` and ``a:b`` never see each other's keys.
+        """
+        if not name:
+            raise ConfigError("a child store needs a non-empty name")
+        escaped = name.replace("%", "%25").replace(self.keyspace.sep, "%3A")
+        prefix = self.keyspace.child(escaped).prefix
+        return type(self)(redis_client=self._redis, prefix=prefix, ttl=self.ttl)
+
+    async def items(self, prefix: str | None = None) -> AsyncIterator[tuple[str, bytes]]:
+        """``(key, value)`` pairs of this store, read in SCAN batches with one MGET each."""
+        batch: list[str] = []
+        async for key in self.yield_keys(prefix):
+            batch.append(key)
+            if len(batch) >= _BATCH:
+                for pair in zip(batch, await self.mget(batch), strict=True):
+                    if pair[1] is not None:  # deleted between SCAN and MGET
+                        yield pair[0], pair[1]
+                batch = []
+        if batch:
+            for pair in zip(batch, await self.mget(batch), strict=True):
+                if pair[1] is not None:
+                    yield pair[0], pair[1]
+
     async def clear(self) -> int:
         """Delete every key of this store (SCAN + UNLINK); returns how many were deleted."""
         removed = 0

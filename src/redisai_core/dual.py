@@ -1,6 +1,6 @@
-"""Build the sync and async core objects a LangChain class needs, from one set of arguments.
+"""Build the sync and async core objects a framework class needs, from one set of arguments.
 
-A LangChain class exposes sync and async methods on one object. Given a URL (or nothing: the
+LangChain and LlamaIndex classes expose sync and async methods on one object. Given a URL (or nothing: the
 environment or the embedded server), both cores are built lazily, each with its own client.
 Given an injected client, only the matching core exists: async methods then run the sync core
 in a worker thread, and sync methods of an async-only object raise a clear error.
@@ -15,7 +15,9 @@ from typing import Any, Generic, TypeVar
 import redis
 import redis.asyncio
 
-from redisai_core import ConfigError
+from .errors import ConfigError
+
+__all__ = ["DualCore"]
 
 S = TypeVar("S")
 A = TypeVar("A")
