@@ -1,5 +1,6 @@
-"""LlamaIndex skins over redisai_core: stores and (as their issues land) more."""
+"""LlamaIndex skins over redisai_core: stores, a caching LLM, and (as their issues land) more."""
 
 from .kvstore import RedisAIKVStore
+from .llm import RedisAICachedLLM
 
-__all__ = ["RedisAIKVStore"]
+__all__ = ["RedisAICachedLLM", "RedisAIKVStore"]
