@@ -11,7 +11,6 @@ from langchain_core.stores import ByteStore
 
 from redisai_core import AsyncKVStore, DualCore, KVStore
 
-
 __all__ = ["RedisAIByteStore"]
 
 

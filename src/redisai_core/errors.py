@@ -4,6 +4,8 @@ Every exception this package raises on purpose derives from :class:`RedisAICoreE
 
     RedisAICoreError
     ├── ConfigError (ValueError)          bad argument, URL or setting; nothing was sent
+    │   └── FilterError                   a search filter names an unknown field or cannot be
+    │                                     expressed exactly for that field's type
     ├── RedisConnectionError              the server could not be reached (after retries)
     │   └── RedisTimeoutError (TimeoutError)
     ├── ModuleMissingError                a feature needs a module the server lacks
@@ -11,7 +13,9 @@ Every exception this package raises on purpose derives from :class:`RedisAICoreE
     ├── EmbeddedServerError               the embedded server failed to start
     ├── PermissionDeniedError             an ACL rule refused a command or key
     ├── SchemaError (ValueError)          an index exists with another schema
+    ├── VectorError (ValueError)          a vector of the wrong dimension, or NaN/infinite
     ├── IndexNotFoundError (KeyError)     the named search index does not exist
+    ├── CorruptDataError (ValueError)     stored data (e.g. a chat session) cannot be read
     ├── ResponseError                     any other error reply from the server
     └── RedisAIError                      RedisAI semantics (both executors)
         ├── TensorError (ValueError)      bad dtype, shape, blob or value
@@ -29,15 +33,16 @@ wording (with or without the ``ERR`` prefix) in :attr:`RedisAIError.message`.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
+from types import TracebackType
 
 import redis.exceptions as rex
 
 __all__ = [
     "ConfigError",
+    "CorruptDataError",
     "DagError",
     "EmbeddedServerError",
+    "FilterError",
     "IndexNotFoundError",
     "KeyEmptyError",
     "ModelError",
@@ -53,6 +58,7 @@ __all__ = [
     "ServerExtraMissingError",
     "TensorError",
     "UnsupportedBackendError",
+    "VectorError",
     "WrongTypeError",
     "map_redis_errors",
 ]
@@ -64,6 +70,13 @@ class RedisAICoreError(Exception):
 
 class ConfigError(RedisAICoreError, ValueError):
     """A bad argument, URL or setting. Raised before anything is sent to Redis."""
+
+
+class FilterError(ConfigError):
+    """A search filter names a field the index lacks, or cannot be expressed exactly.
+
+    Raised while the query is built, before anything is sent to Redis.
+    """
 
 
 class RedisConnectionError(RedisAICoreError):
@@ -108,8 +121,22 @@ class SchemaError(RedisAICoreError, ValueError):
     """A search index exists with a schema other than the one requested."""
 
 
+class VectorError(RedisAICoreError, ValueError):
+    """A vector of the wrong dimension, with NaN or infinite components, or not numeric.
+
+    Raised before anything is written, so a rejected batch leaves nothing behind.
+    """
+
+
 class IndexNotFoundError(RedisAICoreError, KeyError):
     """The named search index does not exist."""
+
+
+class CorruptDataError(RedisAICoreError, ValueError):
+    """Stored data cannot be read back (not ours, truncated, or of another type).
+
+    The message names what is affected (e.g. the chat session); nothing else is touched.
+    """
 
 
 class ResponseError(RedisAICoreError):
@@ -194,12 +221,36 @@ def translate(exc: rex.RedisError) -> RedisAICoreError:
     return ResponseError(text)
 
 
-@contextlib.contextmanager
-def map_redis_errors() -> Iterator[None]:
+class _MapRedisErrors:
+    """Context manager behind :func:`map_redis_errors`.
+
+    A plain class rather than ``contextlib.contextmanager``: it sits on every hot path (a
+    cache hit is one GET), and entering a generator-based manager costs several times more.
+    """
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if isinstance(exc, rex.RedisError):
+            raise translate(exc) from exc
+
+
+_MAPPER = _MapRedisErrors()
+
+
+def map_redis_errors() -> _MapRedisErrors:
     """Translate redis-py errors raised inside the block into this package's errors.
 
-    Works around ``await`` as well: the context manager is synchronous and only inspects the
-    exception that leaves the block.
+    Use as ``with map_redis_errors(): ...``; works around ``await`` as well: it only inspects
+    the exception that leaves the block.
 
     Raises:
         RedisConnectionError: the server could not be reached.
@@ -207,7 +258,4 @@ def map_redis_errors() -> Iterator[None]:
         IndexNotFoundError: the search index does not exist.
         ResponseError: any other error reply.
     """
-    try:
-        yield
-    except rex.RedisError as exc:
-        raise translate(exc) from exc
+    return _MAPPER
