@@ -16,7 +16,8 @@ from redisai_core.embeddings import (
     prepare_model,
 )
 
-FIXTURE = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "minilm_reference.json"
+# A copy of ../shared/fixtures/minilm_reference.json, kept in the repo so a clean clone has it.
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "minilm_reference.json"
 
 
 @pytest.fixture(scope="session")
