@@ -1,6 +1,13 @@
 """LangChain skins over redisai_core: caches, stores, and (as their issues land) more."""
 
 from .cache import RedisAICache
+from .chat_history import RedisAIChatMessageHistory
 from .storage import RedisAIByteStore
+from .vectorstores import RedisAIVectorStore
 
-__all__ = ["RedisAIByteStore", "RedisAICache"]
+__all__ = [
+    "RedisAIByteStore",
+    "RedisAICache",
+    "RedisAIChatMessageHistory",
+    "RedisAIVectorStore",
+]

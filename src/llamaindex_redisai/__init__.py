@@ -1,6 +1,13 @@
 """LlamaIndex skins over redisai_core: stores, a caching LLM, and (as their issues land) more."""
 
+from .chat_store import RedisAIChatStore
 from .kvstore import RedisAIKVStore
 from .llm import RedisAICachedLLM
+from .memory_store import RedisAIMemoryStore
 
-__all__ = ["RedisAICachedLLM", "RedisAIKVStore"]
+__all__ = [
+    "RedisAICachedLLM",
+    "RedisAIChatStore",
+    "RedisAIKVStore",
+    "RedisAIMemoryStore",
+]

@@ -5,11 +5,15 @@ Everything a framework skin needs is exported here; modules starting with ``_`` 
 
 from .__about__ import __version__
 from ._async.exact_cache import AsyncExactCache
+from ._async.history import AsyncChatHistory
 from ._async.kv import AsyncKVStore
 from ._async.probe import async_probe
+from ._async.vector_index import AsyncVectorIndex
 from ._sync.exact_cache import ExactCache
+from ._sync.history import ChatHistory
 from ._sync.kv import KVStore
 from ._sync.probe import probe
+from ._sync.vector_index import VectorIndex
 from .cache_record import CacheStats
 from .capabilities import Capabilities
 from .config import CertRequirement, ConnectionConfig, RetryConfig, TLSConfig
@@ -17,8 +21,10 @@ from .connection import create_async_client, create_client, get_async_client, ge
 from .dual import DualCore
 from .errors import (
     ConfigError,
+    CorruptDataError,
     DagError,
     EmbeddedServerError,
+    FilterError,
     IndexNotFoundError,
     KeyEmptyError,
     ModelError,
@@ -34,33 +40,58 @@ from .errors import (
     ServerExtraMissingError,
     TensorError,
     UnsupportedBackendError,
+    VectorError,
     WrongTypeError,
     map_redis_errors,
 )
 from .keys import KeySpace
+from .search import (
+    Algorithm,
+    DistanceMetric,
+    GeoFieldSpec,
+    IndexSchema,
+    NumericFieldSpec,
+    Record,
+    SearchHit,
+    TagFieldSpec,
+    TextFieldSpec,
+    VectorDataType,
+    VectorFieldSpec,
+)
 from .server import EmbeddedRedis, resolve_url
 
 __all__ = [
+    "Algorithm",
+    "AsyncChatHistory",
     "AsyncExactCache",
     "AsyncKVStore",
+    "AsyncVectorIndex",
     "CacheStats",
     "Capabilities",
     "CertRequirement",
+    "ChatHistory",
     "ConfigError",
     "ConnectionConfig",
+    "CorruptDataError",
     "DagError",
+    "DistanceMetric",
     "DualCore",
     "EmbeddedRedis",
     "EmbeddedServerError",
     "ExactCache",
+    "FilterError",
+    "GeoFieldSpec",
     "IndexNotFoundError",
+    "IndexSchema",
     "KVStore",
     "KeyEmptyError",
     "KeySpace",
     "ModelError",
     "ModelExecutionError",
     "ModuleMissingError",
+    "NumericFieldSpec",
     "PermissionDeniedError",
+    "Record",
     "RedisAICoreError",
     "RedisAIError",
     "RedisConnectionError",
@@ -68,10 +99,17 @@ __all__ = [
     "ResponseError",
     "RetryConfig",
     "SchemaError",
+    "SearchHit",
     "ServerExtraMissingError",
     "TLSConfig",
+    "TagFieldSpec",
     "TensorError",
+    "TextFieldSpec",
     "UnsupportedBackendError",
+    "VectorDataType",
+    "VectorError",
+    "VectorFieldSpec",
+    "VectorIndex",
     "WrongTypeError",
     "__version__",
     "async_probe",
