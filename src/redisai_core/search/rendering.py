@@ -42,11 +42,20 @@ _TEXT_SEPARATORS = frozenset(",.<>{}[]\"':;!@#$%^&*()-+=~/\\|?`")
 
 
 def text_words(text: str) -> list[str]:
-    """Split ``text`` into words the way the server tokenizes TEXT fields."""
+    """Split ``text`` into words the way the server tokenizes TEXT fields.
+
+    As in the server, a backslash escapes the character after it, which then joins the word
+    (``"v\\:"`` is the word ``v:``, ``"c\\d"`` is ``cd``); a trailing backslash is dropped.
+    """
     words: list[str] = []
     current: list[str] = []
-    for ch in text:
-        if ch.isspace() or ch in _TEXT_SEPARATORS:
+    chars = iter(text)
+    for ch in chars:
+        if ch == "\\":
+            escaped = next(chars, None)
+            if escaped is not None:
+                current.append(escaped)
+        elif ch.isspace() or ch in _TEXT_SEPARATORS:
             if current:
                 words.append("".join(current))
                 current = []

@@ -254,3 +254,20 @@ def test_unknown_operator_in_the_tree() -> None:
 def test_field_ref_rejects_a_string_as_a_list() -> None:
     with pytest.raises(FilterError):
         field("topic").in_("abc")
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("a\\:", ["a:"]),  # found by the filter fuzz test against RediSearch 2.10
+        ("c\\d", ["cd"]),
+        ("m\\\\n", ["m\\n"]),
+        ("q\\", ["q"]),
+        ("x\\ y", ["x y"]),
+        ("a b,c", ["a", "b", "c"]),
+    ],
+)
+def test_text_words_follow_the_server_tokenizer_on_backslashes(text: str, words: list[str]) -> None:
+    from redisai_core.search.rendering import text_words
+
+    assert text_words(text) == words
