@@ -1,5 +1,8 @@
-"""Exact LLM cache hit latency: raw GET vs our core vs our LangChain skin vs langchain-redis.
+"""LLM cache hit latency: raw GET vs our core vs our LangChain skin vs langchain-redis.
 
+Exact cache: raw GET, core ExactCache, RedisAICache, langchain-redis RedisCache. Semantic
+cache (embedding included, the same deterministic 384-d embeddings for both, so only the
+caches differ): RedisAISemanticCache vs langchain-redis RedisSemanticCache.
 One embedded server, one run, rounds interleaved; medians of the per-round p50s and the ratios
 are printed. langchain-redis runs in its own venv (benchmarks/.venv-lcr) as a subprocess
 against the same server; without that venv it is skipped with a note.
@@ -19,8 +22,9 @@ from langchain_core.outputs import Generation
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import median, pct, run_competitor, time_calls
+from langchain_core.embeddings import DeterministicFakeEmbedding
 
-from langchain_redisai import RedisAICache
+from langchain_redisai import RedisAICache, RedisAISemanticCache
 from langchain_redisai._mapping import generations_to_bytes
 from redisai_core import EmbeddedRedis, ExactCache
 
@@ -48,7 +52,15 @@ def main() -> None:
         skin.update("bench prompt", "bench-llm", generations)
         assert skin.lookup("bench prompt", "bench-llm") == generations
 
+        semantic = RedisAISemanticCache(
+            DeterministicFakeEmbedding(size=384), server.url, prefix=f"{prefix}:sem"
+        )
+        semantic.update("bench prompt", "bench-llm", generations)
+        assert semantic.lookup("bench prompt", "bench-llm") == generations
+
         rows: dict[str, list[float]] = {"raw GET": [], "core ExactCache": [], "RedisAICache": []}
+        sem_ours: list[float] = []
+        sem_theirs: list[float] = []
         competitor: list[float] = []
         for _ in range(args.rounds):
             rows["raw GET"].append(pct(time_calls(lambda: raw.get(f"{prefix}:raw"), args.n), 50))
@@ -58,7 +70,16 @@ def main() -> None:
             rows["RedisAICache"].append(
                 pct(time_calls(lambda: skin.lookup("bench prompt", "bench-llm"), args.n), 50)
             )
+            sem_ours.append(
+                pct(time_calls(lambda: semantic.lookup("bench prompt", "bench-llm"), args.n), 50)
+            )
             if not args.quick:
+                result = run_competitor(
+                    ".venv-lcr", "lcr_cache.py", "--url", server.url, "--n", str(args.n),
+                    "--text-size", str(args.text_size), "--semantic",
+                )  # fmt: skip
+                if result is not None:
+                    sem_theirs.append(result["p50_us"])
                 result = run_competitor(
                     ".venv-lcr", "lcr_cache.py", "--url", server.url, "--n", str(args.n),
                     "--text-size", str(args.text_size),
@@ -80,6 +101,13 @@ def main() -> None:
                   f"{median(competitor) / median(rows['RedisAICache']):.2f}x")  # fmt: skip
         elif not args.quick:
             print("langchain-redis skipped: create benchmarks/.venv-lcr (see benchmarks/README.md)")
+        print(f"semantic cache hit p50 (embedding included): RedisAISemanticCache "
+              f"{median(sem_ours):.1f} us")  # fmt: skip
+        if sem_theirs:
+            print(f"  langchain-redis RedisSemanticCache {median(sem_theirs):.1f} us: ours is "
+                  f"{median(sem_theirs) / median(sem_ours):.2f}x faster")  # fmt: skip
+        semantic.clear()
+        semantic.close()
         skin.clear()
         core.clear()
         raw.delete(f"{prefix}:raw")

@@ -1,4 +1,4 @@
-"""langchain-redis RedisCache: exact-cache hit latency. Runs in benchmarks/.venv-lcr only."""
+"""langchain-redis RedisCache / RedisSemanticCache hit latency. Runs in benchmarks/.venv-lcr only."""
 
 from __future__ import annotations
 
@@ -15,8 +15,20 @@ def main() -> None:
     parser.add_argument("--url", required=True)
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--text-size", type=int, default=500)
+    parser.add_argument("--semantic", action="store_true", help="RedisSemanticCache instead")
     args = parser.parse_args()
-    cache = RedisCache(redis_url=args.url, prefix="bench_lcr_cache")
+    if args.semantic:
+        from langchain_core.embeddings import DeterministicFakeEmbedding
+        from langchain_redis import RedisSemanticCache
+
+        cache = RedisSemanticCache(
+            embeddings=DeterministicFakeEmbedding(size=384),
+            redis_url=args.url,
+            name="bench_lcr_semcache",
+            prefix="bench_lcr_semcache",
+        )
+    else:
+        cache = RedisCache(redis_url=args.url, prefix="bench_lcr_cache")
     generation = [Generation(text="x" * args.text_size, generation_info={"finish_reason": "stop"})]
     cache.update("bench prompt", "bench-llm", generation)
     assert cache.lookup("bench prompt", "bench-llm") == generation

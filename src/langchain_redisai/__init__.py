@@ -1,7 +1,8 @@
 """LangChain skins over redisai_core: caches, stores, and (as their issues land) more."""
 
-from .cache import RedisAICache
+from .cache import RedisAICache, RedisAISemanticCache
 from .chat_history import RedisAIChatMessageHistory
+from .embeddings import RedisAIEmbeddings
 from .storage import RedisAIByteStore
 from .vectorstores import RedisAIVectorStore
 
@@ -9,5 +10,7 @@ __all__ = [
     "RedisAIByteStore",
     "RedisAICache",
     "RedisAIChatMessageHistory",
+    "RedisAIEmbeddings",
+    "RedisAISemanticCache",
     "RedisAIVectorStore",
 ]

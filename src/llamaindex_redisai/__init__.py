@@ -1,6 +1,7 @@
 """LlamaIndex skins over redisai_core: stores, a caching LLM, and (as their issues land) more."""
 
 from .chat_store import RedisAIChatStore
+from .embeddings import RedisAIEmbedding
 from .kvstore import RedisAIKVStore
 from .llm import RedisAICachedLLM
 from .memory_store import RedisAIMemoryStore
@@ -8,6 +9,7 @@ from .memory_store import RedisAIMemoryStore
 __all__ = [
     "RedisAICachedLLM",
     "RedisAIChatStore",
+    "RedisAIEmbedding",
     "RedisAIKVStore",
     "RedisAIMemoryStore",
 ]

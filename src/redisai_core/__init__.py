@@ -3,16 +3,22 @@
 Everything a framework skin needs is exported here; modules starting with ``_`` are private.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .__about__ import __version__
+from ._async.ai_client import AsyncRedisAIClient
 from ._async.exact_cache import AsyncExactCache
 from ._async.history import AsyncChatHistory
 from ._async.kv import AsyncKVStore
 from ._async.probe import async_probe
+from ._async.semantic_cache import AsyncSemanticCache
 from ._async.vector_index import AsyncVectorIndex
+from ._sync.ai_client import RedisAIClient
 from ._sync.exact_cache import ExactCache
 from ._sync.history import ChatHistory
 from ._sync.kv import KVStore
 from ._sync.probe import probe
+from ._sync.semantic_cache import SemanticCache
 from ._sync.vector_index import VectorIndex
 from .cache_record import CacheStats
 from .capabilities import Capabilities
@@ -65,6 +71,9 @@ __all__ = [
     "AsyncChatHistory",
     "AsyncExactCache",
     "AsyncKVStore",
+    "AsyncRedisAIClient",
+    "AsyncRedisAIEmbedder",
+    "AsyncSemanticCache",
     "AsyncVectorIndex",
     "CacheStats",
     "Capabilities",
@@ -92,7 +101,9 @@ __all__ = [
     "NumericFieldSpec",
     "PermissionDeniedError",
     "Record",
+    "RedisAIClient",
     "RedisAICoreError",
+    "RedisAIEmbedder",
     "RedisAIError",
     "RedisConnectionError",
     "RedisTimeoutError",
@@ -100,6 +111,7 @@ __all__ = [
     "RetryConfig",
     "SchemaError",
     "SearchHit",
+    "SemanticCache",
     "ServerExtraMissingError",
     "TLSConfig",
     "TagFieldSpec",
@@ -121,3 +133,22 @@ __all__ = [
     "probe",
     "resolve_url",
 ]
+
+# The embedders need the ``onnx`` extra (tokenizers, onnx); they are imported on first use so
+# that ``import redisai_core`` needs nothing beyond redis and numpy.
+_LAZY = {
+    "AsyncRedisAIEmbedder": "._async.embedder",
+    "RedisAIEmbedder": "._sync.embedder",
+}
+
+if TYPE_CHECKING:
+    from ._async.embedder import AsyncRedisAIEmbedder
+    from ._sync.embedder import RedisAIEmbedder
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -42,11 +42,17 @@ MINBATCH_WITHOUT_BATCH = "ERR MINBATCHSIZE specified without BATCHSIZE"
 MINBATCHTIMEOUT_WITHOUT_MINBATCH = "ERR MINBATCHTIMEOUT specified without MINBATCHSIZE"
 INPUTS_NOT_FOR_BACKEND = "ERR INPUTS argument should not be specified for this backend"
 MISSING_BLOB = "ERR Insufficient arguments, missing model BLOB"
+TF_INPUTS_MISSING = "ERR INPUTS not specified for TF"
+TF_OUTPUTS_MISSING = "ERR OUTPUTS not specified for TF"
+INPUT_COUNT_ARG = "ERR Invalid argument for input_count"
+OUTPUT_COUNT_ARG = "ERR Invalid argument for output_count"
+EXPECTED_BLOB = "ERR Invalid argument, expected BLOB"
 GPU_WITHOUT_CUDA = "ERR GPU requested but ONNX couldn't find CUDA"
 # Model execute (note: two messages carry no ERR prefix on the wire)
 INPUT_COUNT_MISMATCH = "Number of keys given as INPUTS here does not match model definition"
 OUTPUT_COUNT_MISMATCH = "Number of keys given as OUTPUTS here does not match model definition"
 INVALID_TIMEOUT = "ERR Invalid value for TIMEOUT"
+NO_TIMEOUT_VALUE = "ERR No value provided for TIMEOUT"
 BATCH_SIZE_MISMATCH = "ERR Model did not generate the expected batch size"
 # DAG
 DAG_NEEDS_SCOPE = (
@@ -58,6 +64,12 @@ DAG_INPUT_NOT_FOUND = "ERR INPUT key cannot be found in DAG"
 DAG_PERSIST_NOT_FOUND = "ERR PERSIST key cannot be found in DAG"
 DAG_PERSIST_UNIQUE = "ERR PERSIST keys must be unique"
 DAG_PERSIST_READONLY = "ERR PERSIST cannot be specified in a read-only DAG"
+DAG_UNSUPPORTED_OP = "Unsupported command within DAG"
+# Hosted executor: RedisAI's "backend not loaded" wording, with the reason it cannot be.
+HOSTED_BACKEND_UNSUPPORTED = (
+    "ERR Backend not loaded: {backend} (the hosted executor runs ONNX models only; "
+    "TF, TFLITE and TORCH models need a Redis server with the RedisAI module)"
+)
 
 # Prefix/fragment -> class. First match wins; checked against the message as received.
 _TABLE: tuple[tuple[str, type[RedisAIError]], ...] = (
@@ -93,6 +105,15 @@ _TABLE: tuple[tuple[str, type[RedisAIError]], ...] = (
     ("ERR Invalid argument, expected BLOB", ModelError),
     ("ERR number of model", ModelError),
     (GPU_WITHOUT_CUDA, ModelError),
+    # Argument errors of AI.MODELEXECUTE (inside a DAG the module executor reports them as
+    # DagError, since the whole DAG was refused).
+    (INVALID_TIMEOUT, ModelError),
+    (NO_TIMEOUT_VALUE, ModelError),
+    ("Invalid argument: ", ModelError),
+    ("ERR Input count must be", ModelError),
+    ("ERR Output count must be", ModelError),
+    ("ERR number of input keys to", ModelError),
+    ("ERR number of output keys to", ModelError),
     ("ERR DAG is empty", DagError),
     ("ERR AI.DAGEXECUTE", DagError),
     ("ERR Invalid DAG command", DagError),

@@ -1,0 +1,53 @@
+"""AI.INFO counters not yet written to Redis (DAG runs that persist nothing).
+
+Stand-alone MODELEXECUTE writes its counters in the same MULTI/EXEC as its outputs. A DAG that
+persists nothing must not touch Redis on its way (that is the fast serving path), so its
+counters are summed here and written by the executor's background thread a moment later
+(and at once before this process reads or resets them).
+"""
+
+from __future__ import annotations
+
+import threading
+
+__all__ = ["StatsBuffer"]
+
+Delta = list[int]  # duration (us), samples, calls, errors
+
+
+class StatsBuffer:
+    """Thread-safe sums of counter increments per (model key, version)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: dict[tuple[str, int], Delta] = {}
+
+    def add(self, key: str, version: int, delta: Delta) -> None:
+        with self._lock:
+            sums = self._pending.get((key, version))
+            if sums is None:
+                self._pending[(key, version)] = list(delta)
+            else:
+                for i, value in enumerate(delta):
+                    sums[i] += value
+
+    def drain(self) -> dict[tuple[str, int], Delta]:
+        """Take every pending increment (the caller writes them, or :meth:`restore` on failure)."""
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        return pending
+
+    def restore(self, pending: dict[tuple[str, int], Delta]) -> None:
+        """Put back increments whose write failed, so they are retried."""
+        for (key, version), delta in pending.items():
+            self.add(key, version, delta)
+
+    def discard(self, key: str) -> None:
+        """Forget the increments of one model (after AI.INFO RESETSTAT or a delete)."""
+        with self._lock:
+            for pair in [p for p in self._pending if p[0] == key]:
+                del self._pending[pair]
+
+    def __bool__(self) -> bool:
+        with self._lock:
+            return bool(self._pending)
