@@ -13,6 +13,7 @@ from llama_index.core.llms import LLM
 __all__ = [
     "chat_from_bytes",
     "chat_prompt",
+    "chat_text",
     "chat_to_bytes",
     "completion_from_bytes",
     "completion_prompt",
@@ -24,12 +25,14 @@ __all__ = [
 _EXCLUDE = {"raw": True}
 
 
-def llm_string(llm: LLM, call_kwargs: Mapping[str, Any]) -> str:
-    """The LLM parameters string: the wrapped LLM's class, its settings and the call's kwargs."""
+def llm_string(llm: LLM, call_kwargs: Mapping[str, Any], op: str) -> str:
+    """The LLM parameters string: the operation (``complete`` or ``chat``, so the semantic
+    cache never answers a chat with a completion), the wrapped LLM's class, its settings and
+    the call's kwargs."""
     config = llm.to_dict()
     config.pop("callback_manager", None)
     return json.dumps(
-        {"class": llm.class_name(), "config": config, "kwargs": dict(call_kwargs)},
+        {"op": op, "class": llm.class_name(), "config": config, "kwargs": dict(call_kwargs)},
         sort_keys=True,
         default=repr,
         ensure_ascii=False,
@@ -45,6 +48,11 @@ def completion_prompt(prompt: str, formatted: bool) -> str:
 def chat_prompt(messages: Sequence[ChatMessage]) -> str:
     dumped = [m.model_dump(mode="json") for m in messages]
     return json.dumps({"op": "chat", "messages": dumped}, sort_keys=True, ensure_ascii=False)
+
+
+def chat_text(messages: Sequence[ChatMessage]) -> str:
+    """The text a semantic cache embeds for a conversation: one ``role: content`` line each."""
+    return "\n".join(f"{m.role.value}: {m.content or ''}" for m in messages)
 
 
 def completion_to_bytes(response: CompletionResponse) -> bytes:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import redis
+from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.base.llms.types import (
     ChatMessage,
     ChatResponse,
@@ -169,4 +170,52 @@ async def test_async_paths_share_the_cache(
     chat_chunks = [c async for c in await llm.astream_chat(messages + messages)]
     again = [c async for c in await llm.astream_chat(messages + messages)]
     assert chat_chunks[-1].message.content == again[-1].message.content and inner.calls == 4
+    await llm.aclose()
+
+
+class _AxisEmbedding(BaseEmbedding):
+    """Texts mentioning 'france' point one way, everything else another: paraphrases collide."""
+
+    def _vector(self, text: str) -> list[float]:
+        return [1.0, 0.0] if "france" in text.lower() else [0.0, 1.0]
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._vector(query)
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._vector(text)
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._vector(query)
+
+
+def test_semantic_cache_serves_paraphrases_per_llm(redis_url: str, prefix: str) -> None:
+    inner = CountingLLM()
+    llm = RedisAICachedLLM(inner, redis_url, prefix=prefix, embed_model=_AxisEmbedding())
+    first = llm.complete("What is the capital of France?")
+    again = llm.complete("capital city of france, please")  # exact miss, semantic hit
+    assert inner.calls == 1 and again.text == first.text
+    assert (llm.stats.misses, llm.semantic_stats.hits) == (2, 1)
+    llm.complete("How do I bake bread?")
+    assert inner.calls == 2
+    other = RedisAICachedLLM(
+        CountingLLM(model="m-2"), redis_url, prefix=prefix, embed_model=_AxisEmbedding()
+    )
+    assert other.complete("capital of France").text.startswith("m-2")  # never m-1's answer
+    chat = [ChatMessage(role="user", content="Tell me about France")]
+    llm.chat(chat)
+    llm.chat([ChatMessage(role="user", content="tell me about france!")])
+    assert inner.calls == 3
+    assert llm.clear_cache() >= 4
+    llm.close()
+    other.close()
+
+
+async def test_semantic_cache_async(redis_url: str, prefix: str) -> None:
+    inner = CountingLLM()
+    llm = RedisAICachedLLM(inner, redis_url, prefix=prefix, embed_model=_AxisEmbedding())
+    await llm.acomplete("France?")
+    assert (await llm.acomplete("france!!")).text == "m-1 says: ?ecnarF"
+    assert inner.calls == 1
+    await llm.aclear_cache()
     await llm.aclose()
