@@ -33,7 +33,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-FIXTURE = ROOT.parent / "shared" / "fixtures" / "minilm_reference.json"
+FIXTURE = ROOT / "tests" / "fixtures" / "minilm_reference.json"  # copy of shared/fixtures
 ST_PYTHON = HERE / ".venv-st" / "bin" / "python"
 THREADS = 2
 ENGINES = ("ours", "ours-int8", "redisai-hosted", "sentence-transformers")
