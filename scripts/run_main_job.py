@@ -1,8 +1,10 @@
 """Run the README's main-job command for CI and check it works.
 
-While the main job is ``python -m redisai_core.server`` (a server that runs until interrupted),
-this starts it, waits for the URL it prints, checks the server answers, then interrupts it and
-checks it exits cleanly. A command that finishes on its own must exit 0.
+The main job is now the quickstart (``.venv/bin/redisai-quickstart``), a command that finishes
+on its own: its output is passed through and it must exit 0. Its first line never starts with
+``redis://``. A command whose first line is a ``redis://`` URL (such as
+``python -m redisai_core.server``, which serves until interrupted) is still supported: the
+server is checked to answer, then interrupted, and must exit cleanly.
 """
 
 from __future__ import annotations
