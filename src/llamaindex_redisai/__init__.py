@@ -5,6 +5,7 @@ from .embeddings import RedisAIEmbedding
 from .kvstore import RedisAIKVStore
 from .llm import RedisAICachedLLM
 from .memory_store import RedisAIMemoryStore
+from .vector_store import RedisAIVectorStore
 
 __all__ = [
     "RedisAICachedLLM",
@@ -12,4 +13,5 @@ __all__ = [
     "RedisAIEmbedding",
     "RedisAIKVStore",
     "RedisAIMemoryStore",
+    "RedisAIVectorStore",
 ]
