@@ -25,6 +25,26 @@ def time_calls(fn: Callable[[], object], n: int, warmup: int = 50) -> list[float
     return out
 
 
+def time_interleaved(
+    fns: dict[str, Callable[[], object]], n: int, warmup: int = 50
+) -> dict[str, list[float]]:
+    """Durations in microseconds of ``n`` calls of each function, taken call by call in turn.
+
+    Interleaving makes the drift of a shared machine hit every function alike, so their ratios
+    hold even when absolute times swing.
+    """
+    for _ in range(warmup):
+        for fn in fns.values():
+            fn()
+    out: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(n):
+        for name, fn in fns.items():
+            start = time.perf_counter_ns()
+            fn()
+            out[name].append((time.perf_counter_ns() - start) / 1000)
+    return out
+
+
 def pct(values: Sequence[float], q: float) -> float:
     """The ``q``-th percentile (0-100) of ``values``, nearest rank."""
     ordered = sorted(values)

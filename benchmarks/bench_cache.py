@@ -21,7 +21,7 @@ import redis
 from langchain_core.outputs import Generation
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import median, pct, run_competitor, time_calls
+from _common import median, pct, run_competitor, time_calls, time_interleaved
 from langchain_core.embeddings import DeterministicFakeEmbedding
 
 from langchain_redisai import RedisAICache, RedisAISemanticCache
@@ -63,13 +63,17 @@ def main() -> None:
         sem_theirs: list[float] = []
         competitor: list[float] = []
         for _ in range(args.rounds):
-            rows["raw GET"].append(pct(time_calls(lambda: raw.get(f"{prefix}:raw"), args.n), 50))
-            rows["core ExactCache"].append(
-                pct(time_calls(lambda: core.lookup("bench prompt", "bench-llm"), args.n), 50)
+            # Call by call in turn, so the machine's drift hits all three alike.
+            samples = time_interleaved(
+                {
+                    "raw GET": lambda: raw.get(f"{prefix}:raw"),
+                    "core ExactCache": lambda: core.lookup("bench prompt", "bench-llm"),
+                    "RedisAICache": lambda: skin.lookup("bench prompt", "bench-llm"),
+                },
+                args.n,
             )
-            rows["RedisAICache"].append(
-                pct(time_calls(lambda: skin.lookup("bench prompt", "bench-llm"), args.n), 50)
-            )
+            for name, values in samples.items():
+                rows[name].append(pct(values, 50))
             sem_ours.append(
                 pct(time_calls(lambda: semantic.lookup("bench prompt", "bench-llm"), args.n), 50)
             )

@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
 from langchain_core._api.beta_decorator import LangChainBetaWarning
 from langchain_core.load import Serializable, dumps, loads
 from langchain_core.messages import (
@@ -72,9 +73,18 @@ def generations_to_bytes(generations: Sequence[Generation]) -> bytes:
     return dumps(list(generations)).encode("utf-8")
 
 
+def _parse(body: bytes) -> Any:
+    # orjson is about 5x faster on the hot path (a cache hit); the stdlib parser takes what
+    # orjson refuses (NaN and Infinity, which json.dumps writes).
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return json.loads(body)
+
+
 def _fast_revive(data: bytes) -> list[Generation] | None:
     out: list[Generation] = []
-    for entry in json.loads(data[len(_FAST) :]):
+    for entry in _parse(data[len(_FAST) :]):
         if "g" in entry:
             out.append(Generation(text=entry["g"], generation_info=entry["i"]))
         else:

@@ -169,3 +169,12 @@ def test_byte_store_backs_cache_backed_embeddings(plain_redis_url: str) -> None:
     assert len(list(store.yield_keys(prefix="fake-8"))) == 3
     store.clear()
     store.close()
+
+
+def test_non_finite_generation_info_round_trips(plain_redis_url: str) -> None:
+    cache = RedisAICache(plain_redis_url, prefix=_prefix())
+    cache.update("p", "m", [Generation(text="x", generation_info={"lp": float("-inf"), "n": 1})])
+    (back,) = cache.lookup("p", "m") or []
+    assert back.generation_info == {"lp": float("-inf"), "n": 1}
+    cache.clear()
+    cache.close()
