@@ -176,13 +176,15 @@ async def test_backend_error_reaches_every_request_of_the_batch(executor):
 
 
 async def test_timeout_counts_queue_wait_behind_a_slow_run(executor):
-    await executor.modelstore("slow", ModelMeta("ONNX", "CPU"), slow())
+    # Deep enough to run for most of a second, so the late request surely queues behind it
+    # even on a loaded machine where fetching the 6 MB input takes a while.
+    await executor.modelstore("slow", ModelMeta("ONNX", "CPU"), slow(depth=32))
     big = np.ones((4096, 384), np.float32)
     await executor.tensorset("big", tensor_of(big))
     await executor.tensorset("small", tensor_of(np.ones((1, 384), np.float32)))
 
     async def late():
-        await async_sleep(0.03)  # let the slow run start first
+        await async_sleep(0.25)  # let the slow run start first
         return await executor.modelexecute("slow", ["small"], ["out"], timeout=1)
 
     results = await async_gather(

@@ -119,7 +119,9 @@ async def test_dag_parse_errors_refuse_the_whole_dag(executor, async_client, key
 
 
 async def test_dag_timeout_is_whole_dag_and_persists_nothing(executor):
-    await executor.modelstore("slow", ModelMeta("ONNX", "CPU"), slow())
+    # Deep enough to run for most of a second, so the late request surely queues behind it
+    # even on a loaded machine where fetching the 6 MB input takes a while.
+    await executor.modelstore("slow", ModelMeta("ONNX", "CPU"), slow(depth=32))
     await executor.tensorset("big", tensor_of(np.ones((4096, 384), np.float32)))
     ops = [
         TensorSetOp("s", tensor_of(np.ones((1, 384), np.float32))),
@@ -127,7 +129,7 @@ async def test_dag_timeout_is_whole_dag_and_persists_nothing(executor):
     ]
 
     async def late():
-        await async_sleep(0.03)
+        await async_sleep(0.25)  # let the slow run start first
         return await executor.dag(ops, persist=["o"], timeout=1)
 
     results = await async_gather(

@@ -177,13 +177,15 @@ def test_backend_error_reaches_every_request_of_the_batch(executor):
 
 
 def test_timeout_counts_queue_wait_behind_a_slow_run(executor):
-    executor.modelstore("slow", ModelMeta("ONNX", "CPU"), slow())
+    # Deep enough to run for most of a second, so the late request surely queues behind it
+    # even on a loaded machine where fetching the 6 MB input takes a while.
+    executor.modelstore("slow", ModelMeta("ONNX", "CPU"), slow(depth=32))
     big = np.ones((4096, 384), np.float32)
     executor.tensorset("big", tensor_of(big))
     executor.tensorset("small", tensor_of(np.ones((1, 384), np.float32)))
 
     def late():
-        sleep(0.03)  # let the slow run start first
+        sleep(0.25)  # let the slow run start first
         return executor.modelexecute("slow", ["small"], ["out"], timeout=1)
 
     results = gather(

@@ -120,7 +120,9 @@ def test_dag_parse_errors_refuse_the_whole_dag(executor, client, keyspace):
 
 
 def test_dag_timeout_is_whole_dag_and_persists_nothing(executor):
-    executor.modelstore("slow", ModelMeta("ONNX", "CPU"), slow())
+    # Deep enough to run for most of a second, so the late request surely queues behind it
+    # even on a loaded machine where fetching the 6 MB input takes a while.
+    executor.modelstore("slow", ModelMeta("ONNX", "CPU"), slow(depth=32))
     executor.tensorset("big", tensor_of(np.ones((4096, 384), np.float32)))
     ops = [
         TensorSetOp("s", tensor_of(np.ones((1, 384), np.float32))),
@@ -128,7 +130,7 @@ def test_dag_timeout_is_whole_dag_and_persists_nothing(executor):
     ]
 
     def late():
-        sleep(0.03)
+        sleep(0.25)  # let the slow run start first
         return executor.dag(ops, persist=["o"], timeout=1)
 
     results = gather(

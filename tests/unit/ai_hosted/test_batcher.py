@@ -23,10 +23,12 @@ class Recorder:
         self.batches: list[int] = []
         self.gate = threading.Event()
         self.gate.set()
+        self.entered = threading.Event()  # set when a run has started (and may be held)
         self.fail = fail
         self.shrink = shrink
 
     def __call__(self, inputs):
+        self.entered.set()
         self.gate.wait(10)
         self.batches.append(int(inputs[0].shape[0]))
         if self.fail is not None:
@@ -59,7 +61,7 @@ def test_queued_requests_are_batched_and_sliced_back_in_order():
     blocker = engine.async_submit(
         [rows(8, 9)]
     )  # runs alone (size >= batchsize) and holds the queue
-    time.sleep(0.05)
+    assert runner.entered.wait(10)
     futures = [engine.async_submit([rows(1 + i % 2, i)]) for i in range(5)]
     runner.gate.set()
     outs = results([blocker, *futures])
@@ -76,7 +78,7 @@ def test_the_last_joiner_may_push_the_batch_over_batchsize():
     engine = Engine(runner, batchsize=4)
     runner.gate.clear()
     blocker = engine.async_submit([rows(4)])
-    time.sleep(0.05)
+    assert runner.entered.wait(10)
     futures = [
         engine.async_submit([rows(3)]),
         engine.async_submit([rows(3)]),
@@ -92,7 +94,7 @@ def test_incompatible_requests_are_not_batched_together():
     engine = Engine(runner, batchsize=8)
     runner.gate.clear()
     blocker = engine.async_submit([rows(8)])
-    time.sleep(0.05)
+    assert runner.entered.wait(10)
     futures = [
         engine.async_submit([rows(1, width=3)]),
         engine.async_submit([rows(1, width=4)]),
@@ -134,7 +136,7 @@ def test_timeout_is_queue_wait_and_the_request_never_runs():
     assert runner.batches == []
     runner.gate.clear()
     first = engine.async_submit([rows(2)])
-    time.sleep(0.05)
+    assert runner.entered.wait(10)
     late = engine.async_submit([rows(2)], deadline=time.monotonic() + 0.01)
     time.sleep(0.1)
     runner.gate.set()
@@ -212,7 +214,7 @@ def test_queued_requests_wait_for_an_inline_run_and_can_time_out_behind_it():
     runner.gate.clear()
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         inline = pool.submit(lambda: engine.submit([rows(2)]).result(10))
-        time.sleep(0.05)  # the inline run is now holding the model
+        assert runner.entered.wait(10)  # the inline run is now holding the model
         late = engine.submit([rows(1)], deadline=time.monotonic() + 0.01)
         queued = engine.submit([rows(3)])
         time.sleep(0.05)
