@@ -4,6 +4,7 @@ from .cache import RedisAICache, RedisAISemanticCache
 from .chat_history import RedisAIChatMessageHistory
 from .embeddings import RedisAIEmbeddings
 from .storage import RedisAIByteStore
+from .tools import RedisAIModelTool
 from .vectorstores import RedisAIVectorStore
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "RedisAICache",
     "RedisAIChatMessageHistory",
     "RedisAIEmbeddings",
+    "RedisAIModelTool",
     "RedisAISemanticCache",
     "RedisAIVectorStore",
 ]

@@ -5,6 +5,7 @@ from .embeddings import RedisAIEmbedding
 from .kvstore import RedisAIKVStore
 from .llm import RedisAICachedLLM
 from .memory_store import RedisAIMemoryStore
+from .tools import RedisAIToolSpec
 from .vector_store import RedisAIVectorStore
 
 __all__ = [
@@ -13,5 +14,6 @@ __all__ = [
     "RedisAIEmbedding",
     "RedisAIKVStore",
     "RedisAIMemoryStore",
+    "RedisAIToolSpec",
     "RedisAIVectorStore",
 ]

@@ -10,6 +10,7 @@ from ._async.ai_client import AsyncRedisAIClient
 from ._async.exact_cache import AsyncExactCache
 from ._async.history import AsyncChatHistory
 from ._async.kv import AsyncKVStore
+from ._async.model_runner import AsyncModelRunner
 from ._async.probe import async_probe
 from ._async.semantic_cache import AsyncSemanticCache
 from ._async.vector_index import AsyncVectorIndex
@@ -17,6 +18,7 @@ from ._sync.ai_client import RedisAIClient
 from ._sync.exact_cache import ExactCache
 from ._sync.history import ChatHistory
 from ._sync.kv import KVStore
+from ._sync.model_runner import ModelRunner
 from ._sync.probe import probe
 from ._sync.semantic_cache import SemanticCache
 from ._sync.vector_index import VectorIndex
@@ -51,6 +53,7 @@ from .errors import (
     map_redis_errors,
 )
 from .keys import KeySpace
+from .model_signature import ModelSignature, TensorSpec
 from .search import (
     Algorithm,
     DistanceMetric,
@@ -71,6 +74,7 @@ __all__ = [
     "AsyncChatHistory",
     "AsyncExactCache",
     "AsyncKVStore",
+    "AsyncModelRunner",
     "AsyncRedisAIClient",
     "AsyncRedisAIEmbedder",
     "AsyncSemanticCache",
@@ -97,6 +101,8 @@ __all__ = [
     "KeySpace",
     "ModelError",
     "ModelExecutionError",
+    "ModelRunner",
+    "ModelSignature",
     "ModuleMissingError",
     "NumericFieldSpec",
     "PermissionDeniedError",
@@ -116,6 +122,7 @@ __all__ = [
     "TLSConfig",
     "TagFieldSpec",
     "TensorError",
+    "TensorSpec",
     "TextFieldSpec",
     "UnsupportedBackendError",
     "VectorDataType",
