@@ -231,12 +231,19 @@ def to_expr(filters: MetadataFilters | None) -> Expr | None:
 def restriction(
     doc_ids: Iterable[str] | None = None, node_ids: Iterable[str] | None = None
 ) -> Expr | None:
-    """The ``doc_ids`` / ``node_ids`` restriction of a query (None when there is none)."""
+    """The ``doc_ids`` / ``node_ids`` restriction of a query (None when there is none).
+
+    An empty list means no restriction, as in LlamaIndex's other vector stores: its own
+    ``VectorStoreIndex.as_retriever()`` passes ``node_ids=[]`` for a store that keeps the text
+    (its ``nodes_dict`` is empty), and that must search everything.
+    """
     parts: list[Expr] = []
-    if doc_ids is not None:
-        parts.append(field(REF_DOC_ID_KEY).in_(doc_ids))
-    if node_ids is not None:
-        parts.append(field(NODE_ID_KEY).in_(node_ids))
+    doc_list = list(doc_ids or ())
+    node_list = list(node_ids or ())
+    if doc_list:
+        parts.append(field(REF_DOC_ID_KEY).in_(doc_list))
+    if node_list:
+        parts.append(field(NODE_ID_KEY).in_(node_list))
     return combine(*parts)
 
 

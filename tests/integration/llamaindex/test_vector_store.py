@@ -271,7 +271,10 @@ def test_doc_ids_and_node_ids_restrict_queries(store: RedisAIVectorStore) -> Non
     assert _ids(store, doc_ids=["doc1"], node_ids=["n2", "n3"]) == {"n2"}
     only_a = MetadataFilters(filters=[_f("topic", OP.EQ, "a")])
     assert _ids(store, only_a, doc_ids=["doc1", "doc2"]) == {"n1", "n3"}
-    assert _ids(store, doc_ids=[]) == set()
+    # An empty list is no restriction (LlamaIndex's own retriever passes node_ids=[]).
+    everything = _ids(store)
+    assert _ids(store, doc_ids=[]) == everything == _ids(store, node_ids=[])
+    assert len(everything) == 5
 
 
 def test_delete_by_ref_doc_id_and_delete_nodes(store: RedisAIVectorStore) -> None:
@@ -451,3 +454,18 @@ async def test_injected_clients(redis_url: str) -> None:
         await vs.async_index.clear(drop_index=True)
         await vs.aclose()
         await conn.aclose()
+
+
+def test_index_as_retriever_searches_the_whole_store(store: RedisAIVectorStore) -> None:
+    """VectorStoreIndex.as_retriever() passes node_ids=[] for stores that keep the text."""
+    from llama_index.core import VectorStoreIndex
+    from llama_index.core.embeddings import MockEmbedding
+
+    class _East(MockEmbedding):
+        def _get_query_embedding(self, query: str) -> list[float]:
+            return list(EAST)
+
+    index = VectorStoreIndex.from_vector_store(store, embed_model=_East(embed_dim=2))
+    hits = index.as_retriever(similarity_top_k=2).retrieve("anything")
+    assert len(hits) == 2
+    assert {h.node.node_id for h in hits} <= {"n1", "n2", "n3", "n4", "n5"}
