@@ -14,11 +14,10 @@ __all__ = [
     "chat_from_bytes",
     "chat_prompt",
     "chat_text",
-    "chat_to_bytes",
     "completion_from_bytes",
     "completion_prompt",
-    "completion_to_bytes",
     "llm_string",
+    "response_to_bytes",
 ]
 
 # Provider objects in `raw` are not JSON; they are never cached (documented on the LLM class).
@@ -55,11 +54,8 @@ def chat_text(messages: Sequence[ChatMessage]) -> str:
     return "\n".join(f"{m.role.value}: {m.content or ''}" for m in messages)
 
 
-def completion_to_bytes(response: CompletionResponse) -> bytes:
-    return response.model_dump_json(exclude=_EXCLUDE).encode("utf-8")
-
-
-def chat_to_bytes(response: ChatResponse) -> bytes:
+def response_to_bytes(response: CompletionResponse | ChatResponse) -> bytes:
+    """A completion or chat response as stored JSON (without the provider's ``raw``)."""
     return response.model_dump_json(exclude=_EXCLUDE).encode("utf-8")
 
 

@@ -7,7 +7,7 @@ LlamaIndex core has no LLM response cache; this wrapper fills that gap for ``com
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncGenerator, Callable, Generator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator, Sequence
 from typing import Any, TypeVar
 
 import redis
@@ -39,11 +39,10 @@ from ._mapping import (
     chat_from_bytes,
     chat_prompt,
     chat_text,
-    chat_to_bytes,
     completion_from_bytes,
     completion_prompt,
-    completion_to_bytes,
     llm_string,
+    response_to_bytes,
 )
 
 __all__ = ["RedisAICachedLLM"]
@@ -166,7 +165,7 @@ class RedisAICachedLLM(LLM):
         if cached is not None:
             return cached
         response = self.llm.complete(prompt, formatted=formatted, **kwargs)
-        self._store(key, completion_to_bytes(response))
+        self._store(key, response_to_bytes(response))
         return response
 
     def stream_complete(
@@ -180,7 +179,7 @@ class RedisAICachedLLM(LLM):
         cached = self._lookup(key, completion_from_bytes)
         if cached is not None:
             return _replay_completion(cached)
-        return self._record_completion(self.llm.stream_complete(prompt, formatted, **kwargs), key)
+        return self._record(self.llm.stream_complete(prompt, formatted, **kwargs), key)
 
     async def acomplete(
         self, prompt: str, formatted: bool = False, **kwargs: Any
@@ -194,7 +193,7 @@ class RedisAICachedLLM(LLM):
         if cached is not None:
             return cached
         response = await self.llm.acomplete(prompt, formatted=formatted, **kwargs)
-        await self._astore(key, completion_to_bytes(response))
+        await self._astore(key, response_to_bytes(response))
         return response
 
     async def astream_complete(
@@ -209,7 +208,7 @@ class RedisAICachedLLM(LLM):
         if cached is not None:
             return _areplay_completion(cached)
         stream = await self.llm.astream_complete(prompt, formatted, **kwargs)
-        return self._arecord_completion(stream, key)
+        return self._arecord(stream, key)
 
     # chat
 
@@ -219,7 +218,7 @@ class RedisAICachedLLM(LLM):
         if cached is not None:
             return cached
         response = self.llm.chat(messages, **kwargs)
-        self._store(key, chat_to_bytes(response))
+        self._store(key, response_to_bytes(response))
         return response
 
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
@@ -227,7 +226,7 @@ class RedisAICachedLLM(LLM):
         cached = self._lookup(key, chat_from_bytes)
         if cached is not None:
             return _replay_chat(cached)
-        return self._record_chat(self.llm.stream_chat(messages, **kwargs), key)
+        return self._record(self.llm.stream_chat(messages, **kwargs), key)
 
     async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         key = (chat_prompt(messages), llm_string(self.llm, kwargs, "chat"), chat_text(messages))
@@ -235,7 +234,7 @@ class RedisAICachedLLM(LLM):
         if cached is not None:
             return cached
         response = await self.llm.achat(messages, **kwargs)
-        await self._astore(key, chat_to_bytes(response))
+        await self._astore(key, response_to_bytes(response))
         return response
 
     async def astream_chat(
@@ -246,7 +245,7 @@ class RedisAICachedLLM(LLM):
         if cached is not None:
             return _areplay_chat(cached)
         stream = await self.llm.astream_chat(messages, **kwargs)
-        return self._arecord_chat(stream, key)
+        return self._arecord(stream, key)
 
     # cache plumbing: exact first, then (optionally) semantic; both are filled on a miss
 
@@ -288,43 +287,26 @@ class RedisAICachedLLM(LLM):
             vector = await self._embed_model.aget_query_embedding(text)
             await self._semantic.async_.update(prompt, params, vector, payload)
 
-    def _record_completion(
-        self, stream: CompletionResponseGen, key: tuple[str, str, str]
-    ) -> CompletionResponseGen:
-        last: CompletionResponse | None = None
+    def _record(
+        self, stream: Iterator[Resp], key: tuple[str, str, str]
+    ) -> Generator[Resp, None, None]:
+        """Pass a live stream through; cache its final response once it has completed."""
+        last: Resp | None = None
         for chunk in stream:
             last = chunk
             yield chunk
         if last is not None:  # only a stream that completed is cached
-            self._store(key, completion_to_bytes(last.model_copy(update={"delta": None})))
+            self._store(key, response_to_bytes(last.model_copy(update={"delta": None})))
 
-    async def _arecord_completion(
-        self, stream: CompletionResponseAsyncGen, key: tuple[str, str, str]
-    ) -> AsyncGenerator[CompletionResponse, None]:
-        last: CompletionResponse | None = None
+    async def _arecord(
+        self, stream: AsyncIterator[Resp], key: tuple[str, str, str]
+    ) -> AsyncGenerator[Resp, None]:
+        last: Resp | None = None
         async for chunk in stream:
             last = chunk
             yield chunk
         if last is not None:
-            await self._astore(key, completion_to_bytes(last.model_copy(update={"delta": None})))
-
-    def _record_chat(self, stream: ChatResponseGen, key: tuple[str, str, str]) -> ChatResponseGen:
-        last: ChatResponse | None = None
-        for chunk in stream:
-            last = chunk
-            yield chunk
-        if last is not None:
-            self._store(key, chat_to_bytes(last.model_copy(update={"delta": None})))
-
-    async def _arecord_chat(
-        self, stream: ChatResponseAsyncGen, key: tuple[str, str, str]
-    ) -> AsyncGenerator[ChatResponse, None]:
-        last: ChatResponse | None = None
-        async for chunk in stream:
-            last = chunk
-            yield chunk
-        if last is not None:
-            await self._astore(key, chat_to_bytes(last.model_copy(update={"delta": None})))
+            await self._astore(key, response_to_bytes(last.model_copy(update={"delta": None})))
 
     def clear_cache(self) -> int:
         """Delete every cached response of this wrapper's key spaces (exact and semantic)."""
@@ -358,6 +340,7 @@ class RedisAICachedLLM(LLM):
 
 
 R = TypeVar("R")
+Resp = TypeVar("Resp", CompletionResponse, ChatResponse)
 Decoder = Callable[[bytes], "R | None"]
 
 
