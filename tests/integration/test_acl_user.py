@@ -10,6 +10,7 @@ retrying ``SUBSCRIBE`` / ``CLIENT TRACKING`` / ``PING``) would otherwise go unno
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 import urllib.parse
 import uuid
@@ -299,3 +300,28 @@ def test_hosted_embeddings(admin: redis.Redis, acl_user: AclUser) -> None:
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
     assert float(vectors[0] @ vectors[1]) < 0.9
     _assert_no_denials(admin, acl_user)
+
+
+def test_a_refused_invalidation_listener_is_logged_once_and_results_stay_correct(
+    admin: redis.Redis, acl_user: AclUser, caplog: pytest.LogCaptureFixture
+) -> None:
+    _cmd(admin, "ACL", "SETUSER", acl_user.name, "-subscribe")
+    x = np.ones((1, 32), np.float32)
+    with (
+        caplog.at_level(logging.WARNING, logger="redisai_core.ai"),
+        RedisAIClient(
+            redis_url=acl_user.url, executor="hosted", prefix=f"{acl_user.prefix}:ai"
+        ) as ai,
+    ):
+        assert ai.modelstore("mlp", "ONNX", "CPU", mlp()) == "OK"
+        ai.tensorset("x", x)
+        assert ai.modelexecute("mlp", inputs=["x"], outputs=["y"]) == "OK"
+        np.testing.assert_allclose(
+            np.asarray(ai.tensorget("y")), mlp_reference(x), rtol=1e-4, atol=1e-4
+        )
+        deadline = time.monotonic() + 10
+        while "listener is refused" not in caplog.text and time.monotonic() < deadline:
+            time.sleep(0.02)
+    warnings = [r for r in caplog.records if "listener is refused" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "+subscribe" in warnings[0].getMessage()

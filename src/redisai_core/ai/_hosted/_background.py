@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import threading
 import time
 from typing import Any
@@ -28,6 +29,8 @@ from ...keys import KeySpace
 from ._cache import ModelCache
 from ._layout import Layout, queue_stats
 from ._stats import StatsBuffer
+
+logger = logging.getLogger("redisai_core.ai")
 
 __all__ = ["Background", "SyncTarget", "sync_target"]
 
@@ -152,10 +155,21 @@ class Background:
 
     def _main(self) -> None:
         backoff = 0.05
+        warned = False
         while not self._stop.is_set():
             try:
                 subscriber = self._connect()
-            except (redis.RedisError, OSError):
+            except (redis.RedisError, OSError) as exc:
+                if not warned and isinstance(exc, redis.exceptions.NoPermissionError):
+                    # Still correct without the listener (every request then checks the model
+                    # version in Redis), but slower: say why, once.
+                    logger.warning(
+                        "hosted RedisAI: the model-invalidation listener is refused (%s); "
+                        "grant +subscribe +client|id +client|tracking +ping and "
+                        "&__redis__:invalidate (see README: restricted ACL user)",
+                        exc,
+                    )
+                    warned = True
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, 2.0)
                 continue
