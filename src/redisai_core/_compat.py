@@ -8,11 +8,12 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import time
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
-__all__ = ["async_sleep", "async_wait", "sleep", "wait"]
+__all__ = ["Waitable", "async_sleep", "async_wait", "sleep", "wait"]
 
 
 async def async_sleep(seconds: float) -> None:
@@ -28,6 +29,12 @@ async def async_wait(future: concurrent.futures.Future[T]) -> T:
     return await asyncio.wrap_future(future)
 
 
-def wait(future: concurrent.futures.Future[T]) -> T:
+class Waitable(Protocol[T_co]):
+    """What blocking code waits on: a Future, or a lighter object with the same ``result``."""
+
+    def result(self, timeout: float | None = None) -> T_co: ...
+
+
+def wait(future: Waitable[T]) -> T:
     """Block until a future completed by a worker thread is done."""
     return future.result()

@@ -32,7 +32,17 @@ from ._errors import (
     UNSUPPORTED_BACKEND,
     classify,
 )
-from ._types import Backend, DagOp, DagResult, ModelExecuteOp, ModelInfo, ModelMeta, Tensor
+from ._types import (
+    NA,
+    OK,
+    Backend,
+    DagOp,
+    DagResult,
+    ModelExecuteOp,
+    ModelInfo,
+    ModelMeta,
+    Tensor,
+)
 
 __all__ = [
     "EXECUTORS",
@@ -220,6 +230,17 @@ class TensorFormat:
     meta_only: bool = False
 
 
+_AS_NUMPY = TensorFormat()
+_MARKERS: dict[object, str] = {OK: "OK", NA: "NA"}
+
+
+def tensor_format(as_numpy: bool = True, meta_only: bool = False) -> TensorFormat:
+    """The format for these options (the common one is shared, not rebuilt per call)."""
+    if as_numpy and not meta_only:
+        return _AS_NUMPY
+    return TensorFormat(as_numpy=as_numpy, meta_only=meta_only)
+
+
 def format_tensor(tensor: Tensor, fmt: TensorFormat) -> Any:
     """A tensor as ``tensorget`` returns it.
 
@@ -253,12 +274,12 @@ def format_dag_results(
     out: list[Any] = []
     for result, fmt in zip(results, formats, strict=True):
         if isinstance(result, Tensor):
-            out.append(format_tensor(result, fmt or TensorFormat()))
+            out.append(format_tensor(result, fmt or _AS_NUMPY))
         elif isinstance(result, BaseException):
             out.append(result)
         else:
             # OK / NA markers are str enums; hand back plain strings.
-            out.append(str(result.value) if hasattr(result, "value") else str(result))
+            out.append(_MARKERS.get(result) or str(result))
     return out
 
 

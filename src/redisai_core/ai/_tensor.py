@@ -161,7 +161,7 @@ def from_numpy(array: npt.ArrayLike) -> Tensor:
     arr = np.asarray(array)
     if arr.size == 0:
         raise TensorError(INVALID_SHAPE)
-    shape = tuple(int(d) for d in arr.shape)
+    shape: tuple[int, ...] = arr.shape  # numpy shapes are tuples of Python ints
     if arr.dtype.kind == "O":
         items = arr.ravel().tolist()
         if not all(isinstance(x, (str, bytes)) for x in items):
@@ -296,6 +296,9 @@ def to_numpy(tensor: Tensor) -> npt.NDArray[Any]:
     Raises:
         TensorError: the tensor is malformed (see :func:`validate`).
     """
+    if tensor.array is not None:  # made from a checked array; already read-only
+        array: npt.NDArray[Any] = tensor.array
+        return array
     validate(tensor)
     if tensor.dtype == "STRING":
         return np.array(_strings(tensor), dtype=str).reshape(tensor.shape)

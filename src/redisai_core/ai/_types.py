@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 from collections.abc import Sequence
+from typing import Any
 
 __all__ = [
     "NA",
@@ -52,11 +53,17 @@ class Tensor:
     """A tensor as RedisAI holds it: wire dtype, shape, and the C-order little-endian blob.
 
     STRING tensors hold NUL-terminated UTF-8 elements concatenated, as on the wire.
+
+    ``array`` optionally carries the same values as a read-only numpy array, set only by code
+    that made the tensor from a checked array (the hosted executor's model outputs), so
+    handing the tensor back as numpy needs neither decoding nor re-validation. It takes no part
+    in equality.
     """
 
     dtype: str
     shape: tuple[int, ...]
     blob: bytes
+    array: Any = dataclasses.field(default=None, compare=False, repr=False)
 
 
 @dataclasses.dataclass(frozen=True)

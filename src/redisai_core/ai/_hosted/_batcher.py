@@ -1,8 +1,9 @@
 """The auto-batching engine: RedisAI's run queue and batching rule (PROTOCOL.md §2.2-2.3).
 
-One :class:`Engine` serves one model version. Callers (threads, or asyncio tasks through
-``async_wait``) submit requests and get a :class:`concurrent.futures.Future`; one worker
-thread per engine pops requests in FIFO order and runs them:
+One :class:`Engine` serves one model version. Callers submit requests: asyncio tasks get a
+:class:`concurrent.futures.Future` (awaited through ``async_wait``), blocking callers a
+:class:`Ticket` (a lighter future: one pre-acquired lock, released when the result is in). One
+worker thread per engine pops requests in FIFO order and runs them:
 
 * ``batchsize == 0``: one request per run, no waiting.
 * a request whose own dim 0 is ``>= batchsize`` (or whose inputs disagree on dim 0) runs alone.
@@ -36,7 +37,7 @@ import numpy as np
 from ...errors import ModelExecutionError, RedisAIError
 from .. import _errors as msg
 
-__all__ = ["TIMEDOUT", "Engine", "Outcome"]
+__all__ = ["TIMEDOUT", "Engine", "Outcome", "Ticket"]
 
 Array = np.ndarray[Any, Any]
 Runner = Callable[[Sequence[Array]], list[Array | None]]
@@ -52,19 +53,75 @@ class Outcome:
     duration_us: int
 
 
-@dataclasses.dataclass(eq=False)
+class Ticket:
+    """The result of one blocking caller's request: the part of a Future that callers use.
+
+    Cheaper than :class:`concurrent.futures.Future` (no condition variable, no callbacks): one
+    lock, acquired at creation and released once the outcome is set, so waiting is a single
+    lock acquisition and waking the caller a single release. Never cancelled.
+    """
+
+    __slots__ = ("_error", "_lock", "_value")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._lock.acquire()
+        self._value: Outcome | str | None = None
+        self._error: BaseException | None = None
+
+    def set_running_or_notify_cancel(self) -> bool:
+        return True
+
+    def cancelled(self) -> bool:
+        return False
+
+    def set_result(self, value: Outcome | str) -> None:
+        self._value = value
+        self._lock.release()
+
+    def set_exception(self, error: BaseException) -> None:
+        self._error = error
+        self._lock.release()
+
+    def done(self) -> bool:
+        return not self._lock.locked()
+
+    def result(self, timeout: float | None = None) -> Outcome | str:
+        """Block until the outcome is in (at most ``timeout`` seconds).
+
+        Raises:
+            TimeoutError: not done within ``timeout``.
+            RedisAIError: the run failed.
+        """
+        if not self._lock.acquire(timeout=-1 if timeout is None else timeout):
+            raise TimeoutError("the model run did not finish in time")
+        self._lock.release()  # stays readable: result() may be called again
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
+
+
+Waiter = concurrent.futures.Future[Outcome | str] | Ticket
+
+
 class _Request:
-    inputs: Sequence[Array]
-    size: int  # dim 0 shared by all inputs; 0 when there is none (never batched)
-    signature: tuple[Any, ...]
-    queued: float
-    deadline: float | None
-    future: concurrent.futures.Future[Outcome | str]
+    __slots__ = ("deadline", "future", "inputs", "queued", "signature", "size")
 
-
-def _batch_size(inputs: Sequence[Array]) -> int:
-    sizes = {a.shape[0] if a.ndim else 0 for a in inputs}
-    return sizes.pop() if len(sizes) == 1 else 0
+    def __init__(self, inputs: Sequence[Array], deadline: float | None, future: Waiter) -> None:
+        self.inputs = inputs
+        if len(inputs) == 1:  # the common case, without building sets and generators
+            first = inputs[0]
+            # dim 0 shared by all inputs; 0 when there is none (never batched)
+            self.size: int = first.shape[0] if first.ndim else 0
+            self.signature: tuple[Any, ...] = (first.dtype, first.shape[1:])
+        else:
+            sizes = {a.shape[0] if a.ndim else 0 for a in inputs}
+            self.size = sizes.pop() if len(sizes) == 1 else 0
+            self.signature = (len(inputs), *[(a.dtype, a.shape[1:]) for a in inputs])
+        self.queued = time.monotonic()
+        self.deadline = deadline
+        self.future = future
 
 
 class Engine:
@@ -115,14 +172,12 @@ class Engine:
         Raises:
             RuntimeError: the engine was closed.
         """
-        request = self._request(inputs, deadline)
+        future: concurrent.futures.Future[Outcome | str] = concurrent.futures.Future()
         with self._cond:
-            self._enqueue(request)
-        return request.future
+            self._enqueue(_Request(inputs, deadline, future))
+        return future
 
-    def submit(
-        self, inputs: Sequence[Array], *, deadline: float | None = None
-    ) -> concurrent.futures.Future[Outcome | str]:
+    def submit(self, inputs: Sequence[Array], *, deadline: float | None = None) -> Ticket:
         """Like :meth:`async_submit`, for callers that may block: when nothing is running or
         queued and the request would run alone at once anyway, the caller runs it in its own
         thread, saving two thread handoffs. Otherwise it is queued as usual (and batched).
@@ -130,7 +185,8 @@ class Engine:
         Raises:
             RuntimeError: the engine was closed.
         """
-        request = self._request(inputs, deadline)
+        ticket = Ticket()
+        request = _Request(inputs, deadline, ticket)
         with self._cond:
             inline = not self._running and not self._queue and self._ready_alone(request)
             if inline:
@@ -140,19 +196,13 @@ class Engine:
             else:
                 self._enqueue(request)
         if inline:
-            request.future.set_running_or_notify_cancel()
             try:
                 self._run([request])
             finally:
                 with self._cond:
                     self._running = False
                     self._cond.notify()
-        return request.future
-
-    def _request(self, inputs: Sequence[Array], deadline: float | None) -> _Request:
-        signature = (len(inputs), *((a.dtype, a.shape[1:]) for a in inputs))
-        future: concurrent.futures.Future[Outcome | str] = concurrent.futures.Future()
-        return _Request(inputs, _batch_size(inputs), signature, time.monotonic(), deadline, future)
+        return ticket
 
     def _ready_alone(self, request: _Request) -> bool:
         """Whether a request alone in an idle queue would be picked at once."""

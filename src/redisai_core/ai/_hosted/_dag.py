@@ -7,7 +7,6 @@ what the plan names.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 
 from ...errors import DagError
@@ -17,15 +16,28 @@ from .._types import DagOp, ModelExecuteOp, TensorGetOp, TensorSetOp
 __all__ = ["DagPlan", "plan_dag"]
 
 
-@dataclasses.dataclass(frozen=True)
 class DagPlan:
-    """A validated DAG: the keyspace tensors to LOAD, the models it runs, what to PERSIST."""
+    """A validated DAG: the keyspace tensors to LOAD, the models it runs, what to PERSIST.
 
-    ops: tuple[DagOp, ...]
-    load: tuple[str, ...]
-    persist: tuple[str, ...]
-    models: tuple[str, ...]
-    timeout: int | None
+    A plain slotted class rather than a frozen dataclass: one is built per request on the
+    serving path, and a frozen dataclass's ``__init__`` costs several times more.
+    """
+
+    __slots__ = ("load", "models", "ops", "persist", "timeout")
+
+    def __init__(
+        self,
+        ops: Sequence[DagOp],
+        load: tuple[str, ...],
+        persist: tuple[str, ...],
+        models: tuple[str, ...],
+        timeout: int | None,
+    ) -> None:
+        self.ops = ops
+        self.load = load
+        self.persist = persist
+        self.models = models
+        self.timeout = timeout
 
 
 def plan_dag(
@@ -46,10 +58,11 @@ def plan_dag(
     """
     if not load and not persist and routing is None:
         raise DagError(msg.DAG_NEEDS_SCOPE)
-    if readonly and persist:
-        raise DagError(msg.DAG_PERSIST_READONLY)
-    if len(set(persist)) != len(persist):
-        raise DagError(msg.DAG_PERSIST_UNIQUE)
+    if persist:
+        if readonly:
+            raise DagError(msg.DAG_PERSIST_READONLY)
+        if len(set(persist)) != len(persist):
+            raise DagError(msg.DAG_PERSIST_UNIQUE)
     if timeout is not None and timeout <= 0:
         raise DagError(msg.INVALID_TIMEOUT)
     if not ops:
@@ -57,19 +70,29 @@ def plan_dag(
     known = set(load)
     models: list[str] = []
     for op in ops:
-        if isinstance(op, TensorSetOp):
+        kind = type(op)
+        if kind is TensorSetOp:
             known.add(op.key)
-        elif isinstance(op, TensorGetOp):
-            if op.key not in known:
-                raise DagError(msg.DAG_INPUT_NOT_FOUND)
-        elif isinstance(op, ModelExecuteOp):
-            if any(name not in known for name in op.inputs):
-                raise DagError(msg.DAG_INPUT_NOT_FOUND)
+        elif kind is ModelExecuteOp:
+            assert isinstance(op, ModelExecuteOp)
+            for name in op.inputs:
+                if name not in known:
+                    raise DagError(msg.DAG_INPUT_NOT_FOUND)
             known.update(op.outputs)
             if op.key not in models:
                 models.append(op.key)
+        elif kind is TensorGetOp:
+            if op.key not in known:
+                raise DagError(msg.DAG_INPUT_NOT_FOUND)
         else:
             raise DagError(msg.DAG_UNSUPPORTED_OP)
-    if any(key not in known for key in persist):
-        raise DagError(msg.DAG_PERSIST_NOT_FOUND)
-    return DagPlan(tuple(ops), tuple(dict.fromkeys(load)), tuple(persist), tuple(models), timeout)
+    for key in persist:
+        if key not in known:
+            raise DagError(msg.DAG_PERSIST_NOT_FOUND)
+    return DagPlan(
+        ops,
+        tuple(dict.fromkeys(load)) if load else (),
+        tuple(persist),
+        tuple(models),
+        timeout,
+    )
