@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import threading
 import time
@@ -224,3 +225,61 @@ def test_queued_requests_wait_for_an_inline_run_and_can_time_out_behind_it():
     assert late.result(5) == TIMEDOUT
     assert isinstance(queued.result(5), Outcome)
     assert runner.batches == [2, 3]
+
+
+def test_blocking_run_returns_the_outcome_and_raises_the_run_error():
+    assert float(Engine(Recorder()).run([rows(1, 3.0)]).outputs[0][0, 0]) == 6.0
+    failing = Engine(Recorder(fail=ModelExecutionError("ERR boom")))
+    with pytest.raises(ModelExecutionError, match="boom"):
+        failing.run([rows(1)])
+
+
+async def test_asyncio_callers_are_batched_through_the_worker_thread():
+    runner = Recorder()
+    engine = Engine(runner, batchsize=16, minbatchsize=8, minbatchtimeout=5000)
+    outs = await asyncio.gather(*(engine.async_run([rows(1, i)]) for i in range(8)))
+    assert runner.batches == [8]  # one run for all eight tasks: nothing ran inline
+    assert [float(o.outputs[0][0, 0]) for o in outs] == [2.0 * i for i in range(8)]
+
+
+async def test_a_fast_idle_model_runs_asyncio_requests_in_the_loop_thread():
+    seen: list[str] = []
+
+    def runner(inputs):
+        seen.append(threading.current_thread().name)
+        return [inputs[0]]
+
+    engine = Engine(runner, batchsize=4)
+    await engine.async_run([rows(1)])  # the first run is timed on the worker thread
+    assert seen == ["redisai-batch:model"]
+    await asyncio.sleep(0.05)  # the worker marks the engine idle just after resolving the task
+    await engine.async_run([rows(1)])
+    assert seen[-1] == threading.current_thread().name
+
+
+async def test_a_slow_model_never_blocks_the_loop():
+    def runner(inputs):
+        time.sleep(0.002)  # 2 ms per run: well over the inline limit
+        return [inputs[0]]
+
+    engine = Engine(runner)
+    for _ in range(3):
+        await engine.async_run([rows(1)])
+    loop_thread = threading.current_thread().name
+    seen: list[str] = []
+    engine._runner = lambda inputs: seen.append(threading.current_thread().name) or [inputs[0]]
+    await engine.async_run([rows(1)])
+    assert seen and seen[0] != loop_thread
+
+
+async def test_a_cancelled_asyncio_caller_never_runs_and_others_carry_on():
+    runner = Recorder()
+    engine = Engine(runner, batchsize=4, minbatchsize=2, minbatchtimeout=200)
+    lone = asyncio.ensure_future(engine.async_run([rows(1, 5.0)]))
+    await asyncio.sleep(0.02)  # queued, waiting for company
+    lone.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await lone
+    outs = await asyncio.gather(engine.async_run([rows(1, 1.0)]), engine.async_run([rows(1, 2.0)]))
+    assert runner.batches == [2]
+    assert [float(o.outputs[0][0, 0]) for o in outs] == [2.0, 4.0]

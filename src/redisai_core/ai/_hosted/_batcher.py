@@ -25,6 +25,7 @@ replaced model versions finish their queue and then disappear.
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import dataclasses
 import threading
@@ -36,12 +37,15 @@ import numpy as np
 
 from ...errors import ModelExecutionError, RedisAIError
 from .. import _errors as msg
+from ._waiters import LoopWaiter, Ticket
 
 __all__ = ["TIMEDOUT", "Engine", "Outcome", "Ticket"]
 
 Array = np.ndarray[Any, Any]
 Runner = Callable[[Sequence[Array]], list[Array | None]]
 TIMEDOUT = "TIMEDOUT"
+INLINE_LIMIT_US = 100
+"""Asyncio callers run a request in the loop's thread only for models whose runs take less."""
 _IDLE_EXIT = 2.0
 
 
@@ -53,56 +57,9 @@ class Outcome:
     duration_us: int
 
 
-class Ticket:
-    """The result of one blocking caller's request: the part of a Future that callers use.
-
-    Cheaper than :class:`concurrent.futures.Future` (no condition variable, no callbacks): one
-    lock, acquired at creation and released once the outcome is set, so waiting is a single
-    lock acquisition and waking the caller a single release. Never cancelled.
-    """
-
-    __slots__ = ("_error", "_lock", "_value")
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._lock.acquire()
-        self._value: Outcome | str | None = None
-        self._error: BaseException | None = None
-
-    def set_running_or_notify_cancel(self) -> bool:
-        return True
-
-    def cancelled(self) -> bool:
-        return False
-
-    def set_result(self, value: Outcome | str) -> None:
-        self._value = value
-        self._lock.release()
-
-    def set_exception(self, error: BaseException) -> None:
-        self._error = error
-        self._lock.release()
-
-    def done(self) -> bool:
-        return not self._lock.locked()
-
-    def result(self, timeout: float | None = None) -> Outcome | str:
-        """Block until the outcome is in (at most ``timeout`` seconds).
-
-        Raises:
-            TimeoutError: not done within ``timeout``.
-            RedisAIError: the run failed.
-        """
-        if not self._lock.acquire(timeout=-1 if timeout is None else timeout):
-            raise TimeoutError("the model run did not finish in time")
-        self._lock.release()  # stays readable: result() may be called again
-        if self._error is not None:
-            raise self._error
-        assert self._value is not None
-        return self._value
-
-
-Waiter = concurrent.futures.Future[Outcome | str] | Ticket
+Waiter = (
+    concurrent.futures.Future[Outcome | str] | Ticket[Outcome | str] | LoopWaiter[Outcome | str]
+)
 
 
 class _Request:
@@ -154,6 +111,7 @@ class Engine:
         self._thread: threading.Thread | None = None
         self._closed = False
         self._running = False  # a run is in progress (worker thread or an inline caller)
+        self._mean_run_us = float("inf")  # moving average of run durations; unknown at first
         self.runs = 0
         """How many times the model ran (one per batch); lets tests and benchmarks see batching."""
 
@@ -177,7 +135,9 @@ class Engine:
             self._enqueue(_Request(inputs, deadline, future))
         return future
 
-    def submit(self, inputs: Sequence[Array], *, deadline: float | None = None) -> Ticket:
+    def submit(
+        self, inputs: Sequence[Array], *, deadline: float | None = None
+    ) -> Ticket[Outcome | str]:
         """Like :meth:`async_submit`, for callers that may block: when nothing is running or
         queued and the request would run alone at once anyway, the caller runs it in its own
         thread, saving two thread handoffs. Otherwise it is queued as usual (and batched).
@@ -185,24 +145,69 @@ class Engine:
         Raises:
             RuntimeError: the engine was closed.
         """
-        ticket = Ticket()
+        ticket: Ticket[Outcome | str] = Ticket()
         request = _Request(inputs, deadline, ticket)
         with self._cond:
-            inline = not self._running and not self._queue and self._ready_alone(request)
-            if inline:
-                if self._closed:
-                    raise RuntimeError("the model's run queue is closed")
-                self._running = True
-            else:
+            inline = self._claim(request)
+            if not inline:
                 self._enqueue(request)
         if inline:
-            try:
-                self._run([request])
-            finally:
-                with self._cond:
-                    self._running = False
-                    self._cond.notify()
+            self._run_claimed(request)
         return ticket
+
+    def run(self, inputs: Sequence[Array], *, deadline: float | None = None) -> Outcome | str:
+        """Run one request for a blocking caller (see :meth:`submit`) and return its outcome.
+
+        Raises:
+            RedisAIError: the run failed.
+            RuntimeError: the engine was closed.
+        """
+        return self.submit(inputs, deadline=deadline).result()
+
+    async def async_run(
+        self, inputs: Sequence[Array], *, deadline: float | None = None
+    ) -> Outcome | str:
+        """Run one request for an asyncio caller and await its outcome.
+
+        Queued for the worker thread, except for a fast model (recent runs under
+        :data:`INLINE_LIMIT_US`) whose queue is idle: that request runs at once in the loop's
+        thread, since blocking the loop that briefly costs less than the two thread handoffs
+        it saves. Cancelling the caller drops a request that has not started.
+
+        Raises:
+            RedisAIError: the run failed.
+            RuntimeError: the engine was closed.
+        """
+        ticket: Ticket[Outcome | str] = Ticket()  # replaced unless the request runs inline
+        request = _Request(inputs, deadline, ticket)
+        fast = self._mean_run_us < INLINE_LIMIT_US
+        with self._cond:
+            inline = fast and self._claim(request)
+            if not inline:
+                waiter: LoopWaiter[Outcome | str] = LoopWaiter(asyncio.get_running_loop())
+                request.future = waiter
+                self._enqueue(request)
+        if inline:
+            self._run_claimed(request)
+            return ticket.result()
+        return await waiter.future
+
+    def _claim(self, request: _Request) -> bool:
+        """With the lock held: take the engine for ``request`` if it may run alone right now."""
+        if self._running or self._queue or not self._ready_alone(request):
+            return False
+        if self._closed:
+            raise RuntimeError("the model's run queue is closed")
+        self._running = True
+        return True
+
+    def _run_claimed(self, request: _Request) -> None:
+        try:
+            self._run([request])
+        finally:
+            with self._cond:
+                self._running = False
+                self._cond.notify()
 
     def _ready_alone(self, request: _Request) -> bool:
         """Whether a request alone in an idle queue would be picked at once."""
@@ -332,6 +337,8 @@ class Engine:
             return
         duration = int((time.perf_counter() - started) * 1_000_000)
         self.runs += 1
+        mean = self._mean_run_us
+        self._mean_run_us = duration if mean == float("inf") else 0.8 * mean + 0.2 * duration
         if len(group) == 1:
             group[0].future.set_result(Outcome(outputs, duration))
             return
