@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import dataclasses
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -49,12 +48,20 @@ INLINE_LIMIT_US = 100
 _IDLE_EXIT = 2.0
 
 
-@dataclasses.dataclass(frozen=True)
 class Outcome:
-    """One request's outputs and the duration of the run that produced them (microseconds)."""
+    """One request's outputs and the duration of the run that produced them (microseconds).
 
-    outputs: list[Array | None]
-    duration_us: int
+    Slotted, not a frozen dataclass: one is built per request on the serving path.
+    """
+
+    __slots__ = ("duration_us", "outputs")
+
+    def __init__(self, outputs: list[Array | None], duration_us: int) -> None:
+        self.outputs = outputs
+        self.duration_us = duration_us
+
+    def __repr__(self) -> str:
+        return f"Outcome(outputs={self.outputs!r}, duration_us={self.duration_us})"
 
 
 Waiter = (

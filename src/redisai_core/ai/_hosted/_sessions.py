@@ -101,7 +101,7 @@ def from_numpy(array: np.ndarray[Any, Any]) -> Tensor:
     # ORT hands over fresh arrays (batched requests get views of one); frozen, they can travel
     # with the tensor, so returning it as numpy costs nothing.
     contiguous = np.ascontiguousarray(array)
-    contiguous.flags.writeable = False
+    contiguous.setflags(write=False)  # (much cheaper than assigning flags.writeable)
     shape: tuple[int, ...] = array.shape  # not contiguous.shape: ascontiguousarray makes 0-d 1-d
     frozen = contiguous if contiguous.ndim == array.ndim else contiguous.reshape(shape)
     return Tensor(wire, shape, contiguous.tobytes(), frozen)
