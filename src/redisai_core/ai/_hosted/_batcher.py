@@ -43,8 +43,6 @@ __all__ = ["TIMEDOUT", "Engine", "Outcome", "Ticket"]
 Array = np.ndarray[Any, Any]
 Runner = Callable[[Sequence[Array]], list[Array | None]]
 TIMEDOUT = "TIMEDOUT"
-INLINE_LIMIT_US = 100
-"""Asyncio callers run a request in the loop's thread only for models whose runs take less."""
 _IDLE_EXIT = 2.0
 
 
@@ -118,7 +116,6 @@ class Engine:
         self._thread: threading.Thread | None = None
         self._closed = False
         self._running = False  # a run is in progress (worker thread or an inline caller)
-        self._mean_run_us = float("inf")  # moving average of run durations; unknown at first
         self.runs = 0
         """How many times the model ran (one per batch); lets tests and benchmarks see batching."""
 
@@ -176,27 +173,18 @@ class Engine:
     ) -> Outcome | str:
         """Run one request for an asyncio caller and await its outcome.
 
-        Queued for the worker thread, except for a fast model (recent runs under
-        :data:`INLINE_LIMIT_US`) whose queue is idle: that request runs at once in the loop's
-        thread, since blocking the loop that briefly costs less than the two thread handoffs
-        it saves. Cancelling the caller drops a request that has not started.
+        Always queued for the worker thread, never run in the loop's thread: tasks of one loop
+        submit one after another, so running each at once would leave nothing to batch and
+        hold the loop during every run. Cancelling the caller drops a request that has not
+        started.
 
         Raises:
             RedisAIError: the run failed.
             RuntimeError: the engine was closed.
         """
-        ticket: Ticket[Outcome | str] = Ticket()  # replaced unless the request runs inline
-        request = _Request(inputs, deadline, ticket)
-        fast = self._mean_run_us < INLINE_LIMIT_US
+        waiter: LoopWaiter[Outcome | str] = LoopWaiter(asyncio.get_running_loop())
         with self._cond:
-            inline = fast and self._claim(request)
-            if not inline:
-                waiter: LoopWaiter[Outcome | str] = LoopWaiter(asyncio.get_running_loop())
-                request.future = waiter
-                self._enqueue(request)
-        if inline:
-            self._run_claimed(request)
-            return ticket.result()
+            self._enqueue(_Request(inputs, deadline, waiter))
         return await waiter.future
 
     def _claim(self, request: _Request) -> bool:
@@ -344,8 +332,6 @@ class Engine:
             return
         duration = int((time.perf_counter() - started) * 1_000_000)
         self.runs += 1
-        mean = self._mean_run_us
-        self._mean_run_us = duration if mean == float("inf") else 0.8 * mean + 0.2 * duration
         if len(group) == 1:
             group[0].future.set_result(Outcome(outputs, duration))
             return
