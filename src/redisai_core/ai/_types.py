@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = [
     "NA",
@@ -104,21 +104,20 @@ OK = _Marker.OK
 NA = _Marker.NA
 
 
-@dataclasses.dataclass(frozen=True)
-class TensorSetOp:
+# DAG ops are NamedTuples: immutable like the frozen dataclasses above, but several are built
+# per request on the serving path and a NamedTuple costs a fraction to create.
+class TensorSetOp(NamedTuple):
     key: str
     tensor: Tensor
 
 
-@dataclasses.dataclass(frozen=True)
-class TensorGetOp:
+class TensorGetOp(NamedTuple):
     """Always fetched as META + BLOB; the facade converts to values when asked."""
 
     key: str
 
 
-@dataclasses.dataclass(frozen=True)
-class ModelExecuteOp:
+class ModelExecuteOp(NamedTuple):
     key: str
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
