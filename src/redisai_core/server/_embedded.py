@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import concurrent.futures
 import contextlib
 import ctypes
 import os
@@ -34,6 +35,44 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
     # SIGKILL, so no server outlives its owner.
     with contextlib.suppress(Exception):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+_SPAWNER: concurrent.futures.ThreadPoolExecutor | None = None
+
+
+def _spawner() -> concurrent.futures.ThreadPoolExecutor:
+    """One long-lived thread that starts servers for threads other than the main one.
+
+    Linux sends the parent-death signal when the *thread* that forked the child exits, not the
+    process: a server started from a short-lived thread (a test's restart thread, a worker of a
+    pool) would be stopped as soon as that thread ends. Forking from this thread, which lives
+    until interpreter exit, ties the server to the process as intended.
+    """
+    global _SPAWNER
+    with _LIVE_LOCK:
+        if _SPAWNER is None:
+            _SPAWNER = concurrent.futures.ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="redisai-embedded-spawner"
+            )
+        return _SPAWNER
+
+
+def _popen(argv: Sequence[str], cwd: Path) -> subprocess.Popen[bytes]:
+    """Start ``argv`` in ``cwd``, silent, stopped by the kernel when this process dies."""
+
+    def spawn() -> subprocess.Popen[bytes]:
+        return subprocess.Popen(  # noqa: S603 - argv is built from our own paths and values
+            argv,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
+        )
+
+    if threading.current_thread() is threading.main_thread():
+        return spawn()
+    return _spawner().submit(spawn).result()
 
 
 def _free_port() -> int:
@@ -186,14 +225,7 @@ class EmbeddedRedis:
 
     def _launch(self, port: int, data_dir: Path) -> None:
         argv = self._argv(port, data_dir)
-        proc = subprocess.Popen(  # noqa: S603 - argv is built from our own paths and values
-            argv,
-            cwd=data_dir,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
-        )
+        proc = _popen(argv, data_dir)
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None:
