@@ -51,6 +51,7 @@ def main() -> None:
     parser.add_argument("--vectors", required=True)
     parser.add_argument("--queries", required=True)
     parser.add_argument("--algorithm", default="FLAT")
+    parser.add_argument("--ef-runtime", type=int, default=10, help="HNSW search breadth")
     args = parser.parse_args()
     vectors = np.load(args.vectors)
     qvecs = [q.tolist() for q in np.load(args.queries)]
@@ -66,6 +67,13 @@ def main() -> None:
         embedding_dimensions=vectors.shape[1],
         metadata_schema=[{"name": "topic", "type": "tag"}, {"name": "year", "type": "numeric"}],
     )
+    if args.algorithm == "HNSW":
+        # RedisConfig has no EF_RUNTIME option: set it on the redisvl schema it builds.
+        schema = config.to_index_schema()
+        schema.fields[config.embedding_field].attrs.ef_runtime = args.ef_runtime  # type: ignore[union-attr]
+        config = RedisConfig.from_schema(
+            schema, redis_url=args.url, embedding_dimensions=vectors.shape[1]
+        )
     store = RedisVectorStore(Precomputed(texts, vectors), config=config)
     ids = [f"d{i}" for i in range(len(texts))]
     start = time.perf_counter()

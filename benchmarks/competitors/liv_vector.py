@@ -48,6 +48,7 @@ def main() -> None:
     parser.add_argument("--vectors", required=True)
     parser.add_argument("--queries", required=True)
     parser.add_argument("--algorithm", default="FLAT")
+    parser.add_argument("--ef-runtime", type=int, default=10, help="HNSW search breadth")
     args = parser.parse_args()
     vectors = np.load(args.vectors)
     qvecs = [q.tolist() for q in np.load(args.queries)]
@@ -69,6 +70,7 @@ def main() -> None:
                         "algorithm": args.algorithm.lower(),
                         "distance_metric": "cosine",
                         "datatype": "float32",
+                        **({"ef_runtime": args.ef_runtime} if args.algorithm == "HNSW" else {}),
                     },
                 },
             ],

@@ -28,9 +28,8 @@ from llama_index.core.vector_stores.types import (
     VectorStoreQueryResult,
 )
 
-from redisai_core import FilterError, Record, SearchHit
+from redisai_core import FilterError, SearchHit
 from redisai_core.search import And, Expr, FieldSpec, IsEmpty, Not, Or, TagFieldSpec, field
-from redisai_core.search.rendering import text_words
 
 __all__ = [
     "NODE_CONTENT_KEY",
@@ -41,10 +40,8 @@ __all__ = [
     "hits_to_result",
     "node_metadata",
     "node_to_parts",
-    "rank_text_matches",
     "record_to_node",
     "restriction",
-    "text_query",
     "to_expr",
     "with_id_fields",
 ]
@@ -135,16 +132,11 @@ def record_to_node(node_id: str, text: str | None, metadata: Mapping[str, Any]) 
     return TextNode(id_=node_id, text=text or "", metadata=dict(metadata))
 
 
-def hits_to_result(
-    hits: Sequence[SearchHit | Record], scores: Sequence[float] | None = None
-) -> VectorStoreQueryResult:
-    """A query result of nodes, their similarities (relevance, higher is nearer) and IDs."""
+def hits_to_result(hits: Sequence[SearchHit]) -> VectorStoreQueryResult:
+    """A query result of nodes, their similarities (the hits' scores, higher is nearer) and IDs."""
     nodes = [record_to_node(h.id, h.text, h.metadata) for h in hits]
-    if scores is None:
-        scores = [
-            (h.score if isinstance(h, SearchHit) and h.score is not None else 0.0) for h in hits
-        ]
-    return VectorStoreQueryResult(nodes=nodes, similarities=list(scores), ids=[h.id for h in hits])
+    scores = [h.score if h.score is not None else 0.0 for h in hits]
+    return VectorStoreQueryResult(nodes=nodes, similarities=scores, ids=[h.id for h in hits])
 
 
 # -- filters ---------------------------------------------------------------------------------
@@ -253,39 +245,3 @@ def combine(*exprs: Expr | None) -> Expr | None:
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else And(parts)
-
-
-# -- text search -----------------------------------------------------------------------------
-
-
-def text_query(query: str) -> Expr:
-    """Documents whose content holds any word of ``query``.
-
-    Raises:
-        FilterError: ``query`` has no words.
-    """
-    words = text_words(query)
-    if not words:
-        raise FilterError(f"text search needs words to match, got {query!r}")
-    matches: list[Expr] = [field("text").text_match(w) for w in dict.fromkeys(words)]
-    return matches[0] if len(matches) == 1 else Or(tuple(matches))
-
-
-def rank_text_matches(
-    query: str, records: Sequence[Record], k: int
-) -> tuple[list[Record], list[float]]:
-    """The ``k`` records sharing most query words, with a score in ``[0, 1]``.
-
-    The score is the fraction of distinct query words the text holds (case-insensitive), ties
-    broken by how often they occur and then by ID, so the order is deterministic.
-    """
-    wanted = {w.lower() for w in text_words(query)}
-    scored: list[tuple[float, int, str, Record]] = []
-    for record in records:
-        words = [w.lower() for w in text_words(record.text)]
-        found = wanted.intersection(words)
-        hits = sum(1 for w in words if w in wanted)
-        scored.append((len(found) / max(len(wanted), 1), hits, record.id, record))
-    scored.sort(key=lambda t: (-t[0], -t[1], t[2]))
-    top = scored[:k]
-    return [t[3] for t in top], [t[0] for t in top]

@@ -40,10 +40,8 @@ from ._vector_mapping import (
     combine,
     hits_to_result,
     node_to_parts,
-    rank_text_matches,
     record_to_node,
     restriction,
-    text_query,
     to_expr,
     with_id_fields,
 )
@@ -62,11 +60,11 @@ class RedisAIVectorStore(BasePydanticVectorStore):
     ``node_ids`` restrictions, and the modes:
 
     - DEFAULT: the nearest nodes; similarities are relevance scores in ``[0, 1]``;
-    - HYBRID: the nearest among nodes whose text holds a word of ``query_str`` (``alpha`` is
-      not used: text restricts, the vector ranks);
-    - TEXT_SEARCH: no vector; nodes holding most words of ``query_str``, scored by the share of
-      query words they hold. Every match is read and ranked here (the core has no scored
-      full-text query yet), so keep it to selective words or add filters;
+    - HYBRID: the nearest among nodes whose text holds a word of ``query_str``; with
+      ``alpha``, the ``hybrid_top_k`` (else ``4 * similarity_top_k``, at least 20) nearest
+      such nodes re-ranked by ``alpha * relevance + (1 - alpha) * share of query words held``;
+    - TEXT_SEARCH: no vector; the nodes whose text best matches the words of ``query_str``,
+      ranked and cut by the server, similarities are its BM25 scores (unbounded);
     - MMR: ``fetch_k`` nearest from the server (``mmr_prefetch_k``, or ``similarity_top_k *
       mmr_prefetch_factor``, 4 by default), then MMR with ``mmr_threshold`` (else ``alpha``,
       else 0.5) as the relevance / diversity balance.
@@ -268,61 +266,11 @@ class RedisAIVectorStore(BasePydanticVectorStore):
             ValueError: an unsupported mode, or a mode missing its query text or embedding.
             FilterError: a filter on an unknown field or with a value its field cannot take.
         """
-        plan = _Plan(query, kwargs)
-        core = self._core.sync
-        if plan.mode is VectorStoreQueryMode.TEXT_SEARCH:
-            records = core.list_records(plan.text_filter())
-            return hits_to_result(*rank_text_matches(plan.text, records, plan.k))
-        if plan.mode is VectorStoreQueryMode.HYBRID:
-            hits = core.hybrid(plan.vector, plan.text, plan.k, filter=plan.expr)
-        elif plan.mode is VectorStoreQueryMode.MMR:
-            hits = core.mmr(
-                plan.vector,
-                plan.k,
-                fetch_k=plan.fetch_k,
-                lambda_mult=plan.lambda_mult,
-                filter=plan.expr,
-            )
-        else:
-            hits = core.knn(plan.vector, plan.k, filter=plan.expr)
-        return hits_to_result(hits)
+        return hits_to_result(_Plan(query, kwargs).call(self._core.sync))
 
     async def aquery(self, query: VectorStoreQuery, **kwargs: Any) -> VectorStoreQueryResult:
         plan = _Plan(query, kwargs)
-        if plan.mode is VectorStoreQueryMode.TEXT_SEARCH:
-            expr = plan.text_filter()
-            records = await self._core.run(
-                lambda c: c.list_records(expr), lambda c: c.list_records(expr)
-            )
-            return hits_to_result(*rank_text_matches(plan.text, records, plan.k))
-        if plan.mode is VectorStoreQueryMode.HYBRID:
-            hits = await self._core.run(
-                lambda c: c.hybrid(plan.vector, plan.text, plan.k, filter=plan.expr),
-                lambda c: c.hybrid(plan.vector, plan.text, plan.k, filter=plan.expr),
-            )
-        elif plan.mode is VectorStoreQueryMode.MMR:
-            hits = await self._core.run(
-                lambda c: c.mmr(
-                    plan.vector,
-                    plan.k,
-                    fetch_k=plan.fetch_k,
-                    lambda_mult=plan.lambda_mult,
-                    filter=plan.expr,
-                ),
-                lambda c: c.mmr(
-                    plan.vector,
-                    plan.k,
-                    fetch_k=plan.fetch_k,
-                    lambda_mult=plan.lambda_mult,
-                    filter=plan.expr,
-                ),
-            )
-        else:
-            hits = await self._core.run(
-                lambda c: c.knn(plan.vector, plan.k, filter=plan.expr),
-                lambda c: c.knn(plan.vector, plan.k, filter=plan.expr),
-            )
-        return hits_to_result(hits)
+        return hits_to_result(await self._core.run(plan.call, plan.call))
 
 
 def _columns(
@@ -366,7 +314,12 @@ class _Plan:
                 + ", ".join(m.value for m in _MODES)
             )
         self.k = query.similarity_top_k
-        self.expr = combine(to_expr(query.filters), restriction(query.doc_ids, query.node_ids))
+        self.expr = combine(to_expr(query.filters), restriction(query.doc_ids))
+        # Node IDs restrict by key (INKEYS), so records without a node_id field (written by
+        # LangChain) are found too; an empty list is no restriction (see ``restriction``).
+        self.ids = list(query.node_ids) if query.node_ids else None
+        self.alpha = query.alpha if self.mode is VectorStoreQueryMode.HYBRID else None
+        self.hybrid_k = query.hybrid_top_k
         self.text = query.query_str or ""
         text_modes = (VectorStoreQueryMode.HYBRID, VectorStoreQueryMode.TEXT_SEARCH)
         if self.mode in text_modes and not self.text.strip():
@@ -388,8 +341,31 @@ class _Plan:
             prefetch_k = int(self.k * factor)
         self.fetch_k = max(int(prefetch_k), self.k)
 
-    def text_filter(self) -> Expr | None:
-        return combine(text_query(self.text), self.expr)
+    def call(self, core: VectorIndex | AsyncVectorIndex) -> Any:
+        """The core call for this query: hits from a sync core, an awaitable from an async one
+        (the two cores have the same methods)."""
+        if self.mode is VectorStoreQueryMode.TEXT_SEARCH:
+            return core.text_search(self.text, self.k, filter=self.expr, ids=self.ids)
+        if self.mode is VectorStoreQueryMode.HYBRID:
+            return core.hybrid(
+                self.vector,
+                self.text,
+                self.k,
+                filter=self.expr,
+                alpha=self.alpha,
+                fetch_k=self.hybrid_k,
+                ids=self.ids,
+            )
+        if self.mode is VectorStoreQueryMode.MMR:
+            return core.mmr(
+                self.vector,
+                self.k,
+                fetch_k=self.fetch_k,
+                lambda_mult=self.lambda_mult,
+                filter=self.expr,
+                ids=self.ids,
+            )
+        return core.knn(self.vector, self.k, filter=self.expr, ids=self.ids)
 
 
 _MODES = (

@@ -105,11 +105,14 @@ def test_langchain_writes_llamaindex_searches(redis_url: str, name: str) -> None
             ("lc:3", "west three"),
             ("lc:1", "east one"),
         ]
-        # LangChain wrote no ref_doc_id / node_id tags, so those restrictions say so clearly.
+        # LangChain wrote no ref_doc_id tag, so that restriction says so clearly; node_ids
+        # restrict queries by key, so they work on any record.
         with pytest.raises(FilterError, match="ref_doc_id"):
             li.delete("some-doc")
-        with pytest.raises(FilterError, match="node_id"):
-            li.query(VectorStoreQuery(query_embedding=[1.0, 0.0], node_ids=["lc:1"]))
+        only = li.query(
+            VectorStoreQuery(query_embedding=[0.0, 1.0], similarity_top_k=3, node_ids=["lc:1"])
+        )
+        assert only.ids == ["lc:1"]
         # A delete through LlamaIndex is seen by LangChain.
         li.delete_nodes(node_ids=["lc:1"])
         assert [d.id for d in lc.similarity_search("east", k=3)] == ["lc:2", "lc:3"]

@@ -1,4 +1,4 @@
-"""Pure LlamaIndex vector mappings: filters to core expressions, node records, text ranking."""
+"""Pure LlamaIndex vector mappings: filters to core expressions, node records."""
 
 from __future__ import annotations
 
@@ -13,12 +13,10 @@ from llama_index.core.vector_stores.utils import node_to_metadata_dict
 
 from llamaindex_redisai._vector_mapping import (
     node_metadata,
-    rank_text_matches,
     record_to_node,
     restriction,
     to_expr,
 )
-from redisai_core import Record
 from redisai_core.search import And, Compare, IsEmpty, Not, Or
 
 
@@ -74,14 +72,3 @@ def test_node_records_round_trip_and_read_llamaindex_own_format() -> None:
     assert record_to_node("c", "t", node_metadata(clash)).metadata == clash.metadata
     plain = record_to_node("lc:1", "from langchain", {"topic": "a"})
     assert isinstance(plain, TextNode) and plain.metadata == {"topic": "a"}
-
-
-def test_text_ranking_prefers_more_query_words_then_frequency_then_id() -> None:
-    records = [
-        Record(id="b", text="red apple"),
-        Record(id="a", text="Red, red apple!"),
-        Record(id="c", text="green apple"),
-        Record(id="d", text="red"),
-    ]
-    ranked, scores = rank_text_matches("red APPLE", records, 3)
-    assert [r.id for r in ranked] == ["a", "b", "c"] and scores == [1.0, 1.0, 0.5]

@@ -17,13 +17,22 @@ import redis.exceptions
 
 from .._compat import async_sleep
 from ..capabilities import Capabilities
+from ..config import ConnectionConfig
 from ..connection import get_async_client
-from ..errors import ConfigError, ModuleMissingError, SchemaError, VectorError, map_redis_errors
+from ..errors import (
+    ConfigError,
+    FilterError,
+    ModuleMissingError,
+    SchemaError,
+    VectorError,
+    map_redis_errors,
+)
 from ..keys import KeySpace
 from ..search import filters as _filters
 from ..search import queries as _queries
 from ..search import records as _records
 from ..search import rendering as _render
+from ..search.blend import blend_text_and_vector
 from ..search.info import (
     describe_difference,
     info_is_indexing,
@@ -61,7 +70,8 @@ class AsyncVectorIndex:
             from the first batch written (see :func:`~redisai_core.search.schema.infer_fields`).
         prefix: key prefix of the documents (default ``redisai:vec:<index_name>``).
         redis_url: Redis URL; with neither this nor ``redis_client``, ``REDIS_URL`` or the
-            embedded server is used.
+            embedded server is used. Such connections speak RESP2 unless the URL says
+            ``protocol=3`` (search replies parse faster in RESP2).
         redis_client: a client to use instead (left open by :meth:`aclose`).
         overwrite: drop an existing index of this name and create it again from this schema
             (documents are kept and re-indexed; :meth:`clear` removes them).
@@ -91,7 +101,16 @@ class AsyncVectorIndex:
         self._vector = vector
         self._fields = tuple(fields) if fields is not None else None
         self._overwrite = overwrite
-        self._redis = get_async_client(redis_url, redis_client, skin=skin)
+        if redis_client is None:
+            # Connections of our own speak RESP2: redis-py parses FT.SEARCH replies in pure
+            # Python, and the RESP3 form (a map per hit, with three more entries each) costs
+            # about 0.1 ms more per top-4 search. ``?protocol=3`` in the URL still wins.
+            from ..server import resolve_url  # may start the embedded server
+
+            config = ConnectionConfig(url=resolve_url(redis_url), protocol=2)
+            self._redis = get_async_client(config=config, skin=skin)
+        else:
+            self._redis = get_async_client(redis_client=redis_client, skin=skin)
         if self._redis.connection_pool.connection_kwargs.get("decode_responses"):
             raise ConfigError("the vector index reads bytes: pass decode_responses=False")
         self._owns_client = redis_client is None
@@ -269,7 +288,7 @@ class AsyncVectorIndex:
         """Upsert documents; every input is validated before anything is written.
 
         Args:
-            texts: the contents (non-empty strings).
+            texts: the contents (strings with at least one non-space character).
             vectors: one vector per text.
             metadatas: one JSON-serialisable mapping per text (or None).
             ids: caller IDs, kept exactly; uuid4 hex IDs are generated when absent (for the
@@ -280,7 +299,8 @@ class AsyncVectorIndex:
             The IDs, in input order.
 
         Raises:
-            ConfigError: mismatched lengths, empty text, bad IDs or non-JSON metadata.
+            ConfigError: mismatched lengths, empty or whitespace-only text, bad IDs or
+                non-JSON metadata.
             VectorError: a vector of the wrong dimension or with NaN/infinite components.
             SchemaError: the existing index differs from the requested schema.
         """
@@ -293,7 +313,10 @@ class AsyncVectorIndex:
         metas: list[Mapping[str, Any]] = [dict(m or {}) for m in (metadatas or [None] * n)]
         if len(metas) != n:
             raise ConfigError(f"got {len(metas)} metadatas for {n} texts")
-        vector_list = list(vectors) if not isinstance(vectors, np.ndarray) else vectors
+        try:
+            vector_list = list(vectors) if not isinstance(vectors, np.ndarray) else vectors
+        except TypeError as exc:  # None, a number...
+            raise VectorError(f"vectors must be a sequence of vectors, got {vectors!r}") from exc
         if len(vector_list) != n:
             raise ConfigError(f"got {len(vector_list)} vectors for {n} texts")
         key_ids = _records.check_ids(ids, n)
@@ -303,11 +326,14 @@ class AsyncVectorIndex:
         first_dims = int(np.size(vector_list[0])) if self._vector is None else None
         # Validate before the index may be created, so a bad batch creates nothing either.
         provisional = self._vector or VectorFieldSpec(dims=max(first_dims or 1, 1))
-        _records.validate_vectors(vector_list, provisional)
+        array = _records.validate_vectors(vector_list, provisional)
         schema = await self._ensure(metas, first_dims)
         if schema is None:  # pragma: no cover - metadatas and dims are always known here
             raise ConfigError("cannot create the index without vectors")
-        array = _records.validate_vectors(vector_list, schema.vector)
+        spec = schema.vector
+        if (spec.dims, spec.datatype) != (provisional.dims, provisional.datatype):
+            # An existing index decides (converting a batch of lists costs ~15 us per vector).
+            array = _records.validate_vectors(vector_list, spec)
         mappings = [
             _records.encode_record(schema, texts[i], array[i], metadata_json[i], metas[i])
             for i in range(n)
@@ -329,9 +355,13 @@ class AsyncVectorIndex:
         return key_ids
 
     async def delete(self, ids: Sequence[str]) -> int:
-        """Delete documents by ID; returns how many existed."""
+        """Delete documents by ID; returns how many existed.
+
+        Raises:
+            ConfigError: ``ids`` is one string rather than a sequence of IDs.
+        """
         removed = 0
-        ids = list(ids)
+        ids = _id_list(ids)
         with map_redis_errors():
             for start in range(0, len(ids), _BATCH):
                 chunk = [self.keyspace.key(i) for i in ids[start : start + _BATCH]]
@@ -373,12 +403,18 @@ class AsyncVectorIndex:
     # -- reads -------------------------------------------------------------------------------
 
     async def get(self, ids: Sequence[str], *, with_vectors: bool = False) -> list[_records.Record]:
-        """The stored documents for ``ids`` in that order; missing IDs are skipped."""
+        """The stored documents for ``ids`` in that order; missing IDs are skipped.
+
+        Raises:
+            ConfigError: ``ids`` is one string rather than a sequence of IDs.
+            CorruptDataError: with ``with_vectors``, a stored vector that is not whole numbers
+                of the field's type (written by another program).
+        """
         schema = await self._ensure()
         vector_name = schema.vector.name if schema is not None else "vector"
         fields = [TEXT_FIELD, METADATA_FIELD] + ([vector_name] if with_vectors else [])
         out: list[_records.Record] = []
-        ids = list(ids)
+        ids = _id_list(ids)
         with map_redis_errors():
             for start in range(0, len(ids), _BATCH):
                 chunk = ids[start : start + _BATCH]
@@ -403,6 +439,11 @@ class AsyncVectorIndex:
         return out
 
     def _render(self, schema: IndexSchema, filter: FilterLike) -> _render.RenderedFilter:
+        if isinstance(filter, str):
+            raise FilterError(
+                "filters are expressions (redisai_core.search.field) or dicts; raw query "
+                f"strings are not accepted: {filter!r}"
+            )
         expr = _filters.from_dict(filter) if isinstance(filter, Mapping) else filter
         return _render.render(expr, schema)
 
@@ -446,30 +487,18 @@ class AsyncVectorIndex:
     # -- searches ----------------------------------------------------------------------------
 
     def _query_vector(self, schema: IndexSchema, vector: Any) -> npt.NDArray[np.floating[Any]]:
-        spec = schema.vector
-        if (
-            isinstance(vector, np.ndarray)
-            and vector.shape == (spec.dims,)
-            and vector.dtype == spec.datatype.numpy_dtype
-        ):
-            # Fast path: every query vector passes here, usually already in the field's type.
-            if not np.isfinite(vector).all():
-                raise VectorError("the query vector has NaN or infinite components")
-            return vector
-        batch = (
-            vector.reshape(1, -1)
-            if isinstance(vector, np.ndarray) and vector.ndim == 1
-            else [vector]
-        )
-        row: npt.NDArray[np.floating[Any]] = _records.validate_vectors(batch, spec)[0]
-        return row
+        return _records.validate_query_vector(vector, schema.vector)
 
     async def _search(
-        self, args: tuple[str | bytes, ...], schema: IndexSchema
+        self, args: tuple[str | bytes, ...], schema: IndexSchema, *, scored: bool = False
     ) -> list[_queries.SearchHit]:
         with map_redis_errors():
             reply = await self._redis.execute_command(*args)  # type: ignore[no-untyped-call]
-        return _queries.decode_search(reply, schema).hits
+        decode = _queries.decode_scored if scored else _queries.decode_search
+        return decode(reply, schema).hits
+
+    def _keys(self, ids: Sequence[str] | None) -> list[str] | None:
+        return None if ids is None else [self.keyspace.key(i) for i in _id_list(ids)]
 
     async def knn(
         self,
@@ -479,8 +508,17 @@ class AsyncVectorIndex:
         filter: FilterLike = None,
         ef_runtime: int | None = None,
         with_vectors: bool = False,
+        ids: Sequence[str] | None = None,
     ) -> list[_queries.SearchHit]:
         """The ``k`` nearest documents to ``vector`` among those matching ``filter``.
+
+        Args:
+            vector: the query vector.
+            k: how many documents.
+            filter: a filter expression or dict.
+            ef_runtime: HNSW search breadth for this query (the field's default otherwise).
+            with_vectors: also return the stored vectors.
+            ids: search only among these IDs (``INKEYS``; no index field needed); None for all.
 
         Raises:
             VectorError: the query vector has the wrong dimension or NaN/infinite components.
@@ -491,10 +529,11 @@ class AsyncVectorIndex:
             return []
         blob = self._query_vector(schema, vector).tobytes()
         flt = self._render(schema, filter)
-        if flt.never:
+        keys = self._keys(ids)
+        if flt.never or keys == []:
             return []
         args = _queries.knn_args(
-            schema, blob, k, flt, ef_runtime=ef_runtime, with_vector=with_vectors
+            schema, blob, k, flt, ef_runtime=ef_runtime, with_vector=with_vectors, keys=keys
         )
         return await self._search(args, schema)
 
@@ -526,21 +565,79 @@ class AsyncVectorIndex:
         *,
         filter: FilterLike = None,
         ef_runtime: int | None = None,
+        alpha: float | None = None,
+        fetch_k: int | None = None,
+        ids: Sequence[str] | None = None,
     ) -> list[_queries.SearchHit]:
-        """The ``k`` nearest among documents whose content holds a word of ``text``.
+        """Text and vector together.
+
+        Without ``alpha``: the ``k`` nearest among documents whose content holds a word of
+        ``text`` (text restricts, the vector ranks; scores are vector relevance). With
+        ``alpha`` in ``[0, 1]``: the ``fetch_k`` nearest such documents (default ``4 * k``,
+        at least 20) are re-ranked by ``alpha * relevance + (1 - alpha) * word share`` (the
+        fraction of the query's distinct words the content holds, see
+        :func:`~redisai_core.search.blend.word_share`), and that blend is each hit's score.
+
+        Args:
+            vector: the query vector.
+            text: the query text; empty or whitespace-only text is refused.
+            k: how many documents.
+            filter: a filter expression or dict.
+            ef_runtime: HNSW search breadth for this query.
+            alpha: the weight of vector relevance against word overlap.
+            fetch_k: candidates for the ``alpha`` blend.
+            ids: search only among these IDs; None for all.
 
         Raises:
-            ConfigError: ``text`` has no words.
+            ConfigError: ``text`` has no words, or ``alpha`` is outside ``[0, 1]``.
+            VectorError: a bad query vector.
         """
         schema = await self._ensure()
         if schema is None:
             return []
         blob = self._query_vector(schema, vector).tobytes()
         flt = self._render(schema, filter)
-        if flt.never:
+        keys = self._keys(ids)
+        wanted = k if alpha is None else max(k, fetch_k if fetch_k is not None else max(4 * k, 20))
+        args = _queries.hybrid_args(
+            schema, blob, text, wanted, flt, ef_runtime=ef_runtime, keys=keys
+        )
+        if alpha is not None:
+            blend_text_and_vector([], text, k, alpha)  # checks alpha before any round trip
+        if flt.never or keys == []:
             return []
-        args = _queries.hybrid_args(schema, blob, text, k, flt, ef_runtime=ef_runtime)
-        return await self._search(args, schema)
+        hits = await self._search(args, schema)
+        return hits if alpha is None else blend_text_and_vector(hits, text, k, alpha)
+
+    async def text_search(
+        self,
+        text: str,
+        k: int = 4,
+        *,
+        filter: FilterLike = None,
+        ids: Sequence[str] | None = None,
+        scorer: str = "BM25STD",
+    ) -> list[_queries.SearchHit]:
+        """The ``k`` documents whose content best matches the words of ``text``, best first.
+
+        Any query word matches (stemmed, case-insensitive, as the server indexes TEXT); the
+        server ranks and cuts, so only ``k`` documents are read. Each hit's ``score`` is the
+        server's (``scorer``: BM25STD by default, unbounded, higher is better; TFIDF and the
+        others ``FT.SEARCH SCORER`` takes also work); ``distance`` is None.
+
+        Raises:
+            ConfigError: ``text`` has no words (empty or whitespace-only text included).
+            FilterError: the filter names an unknown field or cannot be expressed.
+        """
+        schema = await self._ensure()
+        if schema is None:
+            return []
+        flt = self._render(schema, filter)
+        keys = self._keys(ids)
+        args = _queries.text_args(schema, text, k, flt, scorer=scorer, keys=keys)
+        if flt.never or keys == []:
+            return []
+        return await self._search(args, schema, scored=True)
 
     async def mmr(
         self,
@@ -551,6 +648,7 @@ class AsyncVectorIndex:
         lambda_mult: float = 0.5,
         filter: FilterLike = None,
         ef_runtime: int | None = None,
+        ids: Sequence[str] | None = None,
     ) -> list[_queries.SearchHit]:
         """``k`` diverse results: ``fetch_k`` nearest from the server, then MMR in numpy."""
         schema = await self._ensure()
@@ -558,13 +656,31 @@ class AsyncVectorIndex:
             return []
         query = self._query_vector(schema, vector)
         flt = self._render(schema, filter)
-        if flt.never:
+        keys = self._keys(ids)
+        if flt.never or keys == []:
             return []
         args = _queries.knn_args(
-            schema, query.tobytes(), max(fetch_k, k), flt, ef_runtime=ef_runtime, with_vector=True
+            schema,
+            query.tobytes(),
+            max(fetch_k, k),
+            flt,
+            ef_runtime=ef_runtime,
+            with_vector=True,
+            keys=keys,
         )
         hits = await self._search(args, schema)
         if not hits:
             return []
         candidates = np.stack([h.vector for h in hits if h.vector is not None])
         return [hits[i] for i in mmr_select(query, candidates, k, lambda_mult)]
+
+
+def _id_list(ids: Sequence[str]) -> list[str]:
+    """``ids`` as a list; one string is refused (it would be read character by character).
+
+    Raises:
+        ConfigError: ``ids`` is a string.
+    """
+    if isinstance(ids, str):
+        raise ConfigError("ids must be a sequence of IDs, not one string")
+    return list(ids)

@@ -8,17 +8,20 @@ A record is stored as one HASH under ``keyspace.key(id)``:
 - one projection field per indexed metadata key (see :func:`project`).
 
 Tag values are projected so that equality can match only the very same value. The server
-trims leading and trailing whitespace from tag values and splits them at the separator, so a
-value with either (or one starting with :data:`TAG_MARK`) is projected as the mark plus the
-hex of its UTF-8 bytes instead; the mapping stays one-to-one and leaves ordinary values
-readable. Filters project their values the same way (:func:`tag_token`).
+trims leading and trailing whitespace from tag values, splits them at the separator and cuts
+them at NUL, so a value with any of these (or one starting with :data:`TAG_MARK`) is projected
+as the mark plus the hex of its UTF-8 bytes instead; the mapping stays one-to-one and leaves
+ordinary values readable. Filters project their values the same way (:func:`tag_token`).
 """
 
 from __future__ import annotations
 
+import array
 import dataclasses
 import json
 import math
+import re
+import sys
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -26,7 +29,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import ConfigError, VectorError
+try:  # a faster JSON reader when installed (the LangChain extra brings it); json otherwise
+    import orjson
+except ImportError:  # pragma: no cover - exercised only without the extra
+    orjson = None  # type: ignore[assignment]
+
+from ..errors import ConfigError, CorruptDataError, VectorError
 from .schema import (
     METADATA_FIELD,
     TEXT_FIELD,
@@ -36,6 +44,7 @@ from .schema import (
     NumericFieldSpec,
     TagFieldSpec,
     TextFieldSpec,
+    VectorDataType,
     VectorFieldSpec,
 )
 
@@ -47,6 +56,7 @@ __all__ = [
     "geo_token",
     "project",
     "tag_token",
+    "validate_query_vector",
     "validate_vectors",
 ]
 
@@ -111,11 +121,57 @@ def validate_vectors(vectors: Any, spec: VectorFieldSpec) -> npt.NDArray[np.floa
     return converted
 
 
+# array.array packs a list of Python floats about 1.5x faster than numpy converts it, in the
+# machine's byte order; the stored vectors are little-endian, so it is used only there.
+_TYPECODES = {VectorDataType.FLOAT32: "f", VectorDataType.FLOAT64: "d"}
+_NATIVE_LITTLE = sys.byteorder == "little"
+
+
+def validate_query_vector(vector: Any, spec: VectorFieldSpec) -> npt.NDArray[np.floating[Any]]:
+    """Check one query vector and return it as a 1-D array of the field's dtype.
+
+    The fast path, taken by nearly every query, accepts a finite array already of the field's
+    dtype and shape, or a list or tuple of ``dims`` finite numbers; anything else goes through
+    :func:`validate_vectors` for its precise error.
+
+    Raises:
+        VectorError: not numeric, the wrong dimension, or a NaN/infinite component.
+    """
+    dtype = spec.datatype.numpy_dtype
+    row: npt.NDArray[np.floating[Any]] | None = None
+    if isinstance(vector, np.ndarray):
+        if vector.shape == (spec.dims,) and vector.dtype == dtype:
+            row = vector
+    elif isinstance(vector, (list, tuple)) and len(vector) == spec.dims and _NATIVE_LITTLE:
+        try:
+            packed = array.array(_TYPECODES[spec.datatype], vector)
+        except (TypeError, ValueError, OverflowError):  # not all numbers: the slow path says so
+            packed = None
+        if packed is not None:
+            row = np.frombuffer(packed, dtype=dtype)
+    if row is not None and np.isfinite(row).all():
+        return row
+    batch = (
+        vector.reshape(1, -1) if isinstance(vector, np.ndarray) and vector.ndim == 1 else [vector]
+    )
+    try:
+        checked: npt.NDArray[np.floating[Any]] = validate_vectors(batch, spec)[0]
+    except VectorError as exc:
+        raise VectorError(str(exc).replace("vector 0", "the query vector", 1)) from exc
+    return checked
+
+
 def tag_token(value: str, spec: TagFieldSpec) -> str:
     """The indexed form of one tag value (see the module docstring)."""
     if not spec.case_sensitive:
         value = value.lower()
-    if value != value.strip() or spec.separator in value or value.startswith(TAG_MARK):
+    # The server trims tag values, splits them at the separator and cuts them at NUL.
+    if (
+        value != value.strip()
+        or spec.separator in value
+        or "\x00" in value
+        or value.startswith(TAG_MARK)
+    ):
         return TAG_MARK + value.encode("utf-8", "surrogatepass").hex()
     return value
 
@@ -191,16 +247,45 @@ def encode_metadata(metadata: Mapping[str, Any]) -> str:
         ConfigError: a value JSON cannot hold exactly (NaN, infinity, an arbitrary object).
     """
     try:
-        return json.dumps(metadata, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        text = json.dumps(metadata, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"metadata must be JSON-serialisable: {exc}") from exc
+    _check_utf8(text, "metadata")
+    return text
+
+
+def _check_utf8(text: str, what: str) -> None:
+    # redis-py encodes text only when a pipeline batch is packed: a lone surrogate found
+    # there would fail after the earlier batches were written. Checked up front instead.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ConfigError(f"{what} holds a character UTF-8 cannot encode: {exc}") from exc
+
+
+# orjson turns integers beyond 64 bits into floats (json keeps them exact): any text with a
+# run of 19 digits, which every such integer has, is read by json instead.
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
 
 
 def decode_metadata(raw: str | bytes | None) -> dict[str, Any]:
-    """The metadata dict back from its stored JSON (empty when the field is absent)."""
+    """The metadata dict back from its stored JSON (empty when the field is absent).
+
+    The result is what ``json.loads`` gives; orjson, when installed, reads the common case
+    about five times faster, and whatever it refuses or could read differently (huge
+    integers, lone surrogates, numbers beyond float range) goes to ``json``.
+    """
     if raw is None:
         return {}
-    loaded = json.loads(raw.decode() if isinstance(raw, bytes) else raw)
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    loaded: Any = None
+    if orjson is not None and _LONG_DIGITS.search(data) is None:
+        try:
+            loaded = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            loaded = None
+    if loaded is None:
+        loaded = json.loads(raw.decode() if isinstance(raw, bytes) else raw)
     return loaded if isinstance(loaded, dict) else {}
 
 
@@ -214,6 +299,7 @@ def check_text(text: Any, index: int) -> str:
         raise ConfigError(f"text {index} must be a str, got {type(text).__name__}")
     if not text.strip():
         raise ConfigError(f"text {index} is empty; an empty document cannot be searched")
+    _check_utf8(text, f"text {index}")
     return text
 
 
@@ -235,9 +321,18 @@ def encode_record(
 
 
 def decode_vector(raw: bytes | None, spec: VectorFieldSpec) -> npt.NDArray[np.floating[Any]] | None:
-    """The vector back from its stored bytes."""
+    """The vector back from its stored bytes.
+
+    Raises:
+        CorruptDataError: the bytes are not a whole number of components (not our writing).
+    """
     if raw is None:
         return None
+    if len(raw) % spec.datatype.numpy_dtype.itemsize:
+        raise CorruptDataError(
+            f"a stored vector has {len(raw)} bytes, not a whole number of "
+            f"{spec.datatype.value} components"
+        )
     vector: npt.NDArray[np.floating[Any]] = np.frombuffer(
         raw, dtype=spec.datatype.numpy_dtype
     ).copy()
@@ -266,6 +361,7 @@ def check_ids(ids: Sequence[Any] | None, count: int) -> list[str]:
         elif not isinstance(value, str) or not value:
             raise ConfigError(f"id {i} must be a non-empty str or None, got {value!r}")
         else:
+            _check_utf8(value, f"id {i}")
             out.append(value)
     if len(set(out)) != len(out):
         raise ConfigError("ids must be unique within one batch")

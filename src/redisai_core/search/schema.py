@@ -88,6 +88,18 @@ def _check_name(name: str, what: str) -> None:
 class VectorFieldSpec:
     """The vector field: dimension, algorithm with its parameters, metric and data type.
 
+    HNSW parameters: ``m`` (graph links per node), ``ef_construction`` (candidates kept while
+    inserting) and ``ef_runtime`` (candidates kept while searching; ``knn(..., ef_runtime=)``
+    overrides it per query; the server searches with at least ``k``). The defaults are the
+    server's, except ``ef_runtime`` 40 instead of 10: measured with real all-MiniLM-L6-v2
+    embeddings of 5,000 and 20,000 sentences (``benchmarks/bench_vector.py``), recall@10
+    against exact search is 0.97 at 10, 0.986-0.997 at 20 and 0.994-0.999 at 40, and top-4
+    searches at 40 cost about 0.04 ms more than at 20 (about 10% of a local round trip).
+    Uniformly random vectors are HNSW's worst case (all distances nearly equal): recall@10 is
+    0.18 at 10, 0.42 at 40 and 0.985 only at 400. For higher recall on large collections,
+    raise ``ef_runtime`` first (it costs only search time), then ``m`` and ``ef_construction``
+    (they cost memory and ingest time).
+
     Raises:
         ConfigError: a non-positive dimension or parameter.
     """
@@ -99,7 +111,7 @@ class VectorFieldSpec:
     name: str = VECTOR_FIELD
     m: int = 16
     ef_construction: int = 200
-    ef_runtime: int = 10
+    ef_runtime: int = 40
     epsilon: float = 0.01
     block_size: int | None = None
     initial_cap: int | None = None

@@ -317,6 +317,89 @@ async def test_hybrid_and_mmr(make_index: IndexFactory) -> None:
     ]
 
 
+async def test_id_restriction(make_index: IndexFactory) -> None:
+    index = make_index(fields=[TagFieldSpec(name="topic")])
+    ids = ["ra", "a{b}|c* ü", "rc", "bs"]
+    texts = ["red apples", "green apples", "red cars", "blue sky"]
+    vectors = [[1.0, 0.0], [0.99, 0.01], [0.0, 1.0], [0.7, 0.7]]
+    topics = [{"topic": "fruit"}, {"topic": "fruit"}, {"topic": "car"}, {"topic": "sky"}]
+    await index.add(texts, vectors, topics, ids=ids)
+    some = ["rc", "a{b}|c* ü", "missing"]
+    assert [h.id for h in await index.knn([1.0, 0.0], k=4, ids=some)] == ["a{b}|c* ü", "rc"]
+    assert [h.id for h in await index.knn([1.0, 0.0], k=1, ids=some)] == ["a{b}|c* ü"]
+    filtered = await index.knn([1.0, 0.0], k=4, ids=some, filter={"topic": "car"})
+    assert [h.id for h in filtered] == ["rc"]
+    assert [h.id for h in await index.hybrid([1.0, 0.0], "red", k=4, ids=some)] == ["rc"]
+    diverse = await index.mmr([1.0, 0.0], k=2, fetch_k=4, ids=["ra", "bs"])
+    assert {h.id for h in diverse} == {"ra", "bs"}
+    assert [h.id for h in await index.text_search("apples", k=4, ids=some)] == ["a{b}|c* ü"]
+    assert await index.knn([1.0, 0.0], k=4, ids=[]) == []  # an empty list matches nothing
+    assert await index.text_search("red", ids=[]) == []
+    with pytest.raises(ConfigError, match="not one string"):
+        await index.knn([1.0, 0.0], ids="ra")
+
+
+async def test_text_search_is_scored_and_cut_by_the_server(make_index: IndexFactory) -> None:
+    index = make_index(fields=[NumericFieldSpec(name="year")])
+    texts = ["red apple, red!", "a red apple", "green apple", "blue sky", "red cars"]
+    years = [{"year": 2000 + i} for i in range(len(texts))]
+    await index.add(texts, np.eye(5, dtype=np.float32) + 0.1, years, ids=list("abcde"))
+    hits = await index.text_search("Red APPLE", k=3)
+    assert {h.id for h in hits[:2]} == {"a", "b"}  # both words
+    assert len(hits) == 3 and hits[2].id in {"c", "e"}  # one word
+    scores = [h.score for h in hits]
+    assert all(s is not None and s > 0 for s in scores)
+    assert scores == sorted(scores, reverse=True)  # type: ignore[type-var]
+    assert all(h.distance is None for h in hits) and hits[0].metadata["year"] in (2000, 2001)
+    assert [
+        h.id for h in await index.text_search("apple", k=5, filter={"year": {"$gte": 2002}})
+    ] == ["c"]
+    tfidf = await index.text_search("sky", scorer="TFIDF")
+    assert [h.id for h in tfidf] == ["d"] and tfidf[0].text == "blue sky"
+    assert await index.text_search("nothing matches this") == []
+    for blank in ("", "   ", " \t\n", "{} |"):
+        with pytest.raises(ConfigError, match="no words"):
+            await index.text_search(blank)
+        with pytest.raises(ConfigError, match="no words"):
+            await index.hybrid([1.0, 0, 0, 0, 0], blank)
+
+
+async def test_hybrid_alpha_blends_vector_and_words(make_index: IndexFactory) -> None:
+    index = make_index(fields=[TagFieldSpec(name="topic")])
+    texts = ["red apples", "green apples", "red cars", "blue sky"]
+    vectors = [[1.0, 0.0], [0.99, 0.01], [0.0, 1.0], [0.7, 0.7]]
+    await index.add(texts, vectors, ids=["ra", "ga", "rc", "bs"])
+    query = [0.0, 1.0]  # nearest: rc, then bs, then ga and ra
+    by_vector = await index.hybrid(query, "red apples", k=3)
+    assert [h.id for h in by_vector] == ["rc", "ga", "ra"]
+    assert [h.id for h in await index.hybrid(query, "red apples", k=3, alpha=1.0)] == [
+        "rc",
+        "ga",
+        "ra",
+    ]
+    words = await index.hybrid(query, "red apples", k=3, alpha=0.0)
+    assert [h.id for h in words] == ["ra", "rc", "ga"]  # ties keep the nearest first
+    assert [h.score for h in words] == [1.0, 0.5, 0.5]
+    half = await index.hybrid(query, "red apples", k=1, alpha=0.5, fetch_k=3)
+    assert half[0].id == "rc" and half[0].score == pytest.approx(0.5 * 1.0 + 0.5 * 0.5)
+    for bad in (-0.1, 1.5, math.nan):
+        with pytest.raises(ConfigError, match="alpha"):
+            await index.hybrid(query, "red", alpha=bad)
+
+
+async def test_own_connections_speak_resp2(redis_url: str, keyspace: KeySpace) -> None:
+    index = AsyncVectorIndex("resp", redis_url=redis_url, prefix=keyspace.child("r").prefix)
+    assert index.redis.connection_pool.connection_kwargs.get("protocol") == 2
+    await index.add(["hello"], [[1.0, 0.0]], ids=["h"])
+    assert [h.id for h in await index.knn([1.0, 0.0])] == ["h"]
+    await index.drop(delete_documents=True)
+    await index.aclose()
+    sep = "&" if "?" in redis_url else "?"
+    resp3 = AsyncVectorIndex("resp3", redis_url=f"{redis_url}{sep}protocol=3")
+    assert int(resp3.redis.connection_pool.connection_kwargs.get("protocol") or 0) == 3
+    await resp3.aclose()
+
+
 async def test_schema_mismatch_and_overwrite(make_index: IndexFactory, keyspace: KeySpace) -> None:
     name = f"idx-{uuid.uuid4().hex[:8]}"
     first = make_index(
