@@ -63,8 +63,16 @@ def _fast_entry(generation: Generation) -> dict[str, Any] | None:
 
 
 def generations_to_bytes(generations: Sequence[Generation]) -> bytes:
-    """Serialize generations (chat generations keep messages, tool calls, ids and metadata)."""
-    entries = [_fast_entry(g) for g in generations]
+    """Serialize generations (chat generations keep messages, tool calls, ids and metadata).
+
+    Raises:
+        TypeError: ``generations`` is not a sequence of ``Generation`` (a str, say, which
+            would otherwise be stored character by character and read back as a miss).
+    """
+    given: object = generations  # callers are untyped: check what they really passed
+    if isinstance(given, (str, bytes)) or not all(isinstance(g, Generation) for g in generations):
+        raise TypeError("a cache entry must be a sequence of langchain Generation objects")
+    entries = [_fast_entry(g) for g in generations]  # a Sequence: iterating twice is fine
     if all(e is not None for e in entries):
         try:
             return _FAST + json.dumps(entries, ensure_ascii=False).encode("utf-8")

@@ -19,7 +19,7 @@ from llama_index.core.storage.kvstore.types import (
     BaseKVStore,
 )
 
-from redisai_core import AsyncKVStore, DualCore, KVStore
+from redisai_core import AsyncKVStore, CorruptDataError, DualCore, KVStore
 
 __all__ = ["RedisAIKVStore"]
 
@@ -30,11 +30,16 @@ def _encode(val: dict[str, Any]) -> bytes:
     return json.dumps(val, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def _decode(data: bytes | None) -> dict[str, Any] | None:
+def _decode(data: bytes | None, key: str) -> dict[str, Any] | None:
     if data is None:
         return None
-    value = json.loads(data)
-    return value if isinstance(value, dict) else None
+    try:
+        value = json.loads(data)  # JSON only: a stored value is never unpickled or evaluated
+    except ValueError as exc:  # bad JSON or bad UTF-8, e.g. written by another program
+        raise CorruptDataError(f"stored value {key!r} is not JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise CorruptDataError(f"stored value {key!r} is not a JSON object")
+    return value
 
 
 class RedisAIKVStore(BaseKVStore):
@@ -46,6 +51,10 @@ class RedisAIKVStore(BaseKVStore):
         redis_client: a sync or asyncio redis-py client to use instead.
         prefix: key prefix; a collection ``c`` lives under ``<prefix>:<c>:``.
         ttl: seconds each written key lives; ``None`` keeps keys until deleted.
+
+    Reads (``get``, ``get_all`` and their async twins) raise
+    :class:`~redisai_core.CorruptDataError` for a stored value that is not a JSON object
+    (e.g. written by another program); values are JSON only, never unpickled.
 
     Example:
         >>> from llama_index.core.storage.docstore import KVDocumentStore
@@ -99,12 +108,12 @@ class RedisAIKVStore(BaseKVStore):
         self._sync(collection).mset([(k, _encode(v)) for k, v in kv_pairs])
 
     def get(self, key: str, collection: str = DEFAULT_COLLECTION) -> dict[str, Any] | None:
-        return _decode(self._sync(collection).mget([key])[0])
+        return _decode(self._sync(collection).mget([key])[0], key)
 
     def get_all(self, collection: str = DEFAULT_COLLECTION) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
         for key, data in self._sync(collection).items():
-            value = _decode(data)
+            value = _decode(data, key)
             if value is not None:
                 out[key] = value
         return out
@@ -134,14 +143,14 @@ class RedisAIKVStore(BaseKVStore):
     async def aget(self, key: str, collection: str = DEFAULT_COLLECTION) -> dict[str, Any] | None:
         if not self._core.has_async:
             return await asyncio.to_thread(self.get, key, collection)
-        return _decode((await self._async(collection).mget([key]))[0])
+        return _decode((await self._async(collection).mget([key]))[0], key)
 
     async def aget_all(self, collection: str = DEFAULT_COLLECTION) -> dict[str, dict[str, Any]]:
         if not self._core.has_async:
             return await asyncio.to_thread(self.get_all, collection)
         out: dict[str, dict[str, Any]] = {}
         async for key, data in self._async(collection).items():
-            value = _decode(data)
+            value = _decode(data, key)
             if value is not None:
                 out[key] = value
         return out

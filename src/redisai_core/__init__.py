@@ -67,7 +67,7 @@ from .search import (
     VectorDataType,
     VectorFieldSpec,
 )
-from .server import EmbeddedRedis, resolve_url
+from .server import EmbeddedCluster, EmbeddedRedis, resolve_url
 
 __all__ = [
     "Algorithm",
@@ -89,6 +89,7 @@ __all__ = [
     "DagError",
     "DistanceMetric",
     "DualCore",
+    "EmbeddedCluster",
     "EmbeddedRedis",
     "EmbeddedServerError",
     "ExactCache",

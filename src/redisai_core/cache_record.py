@@ -18,13 +18,19 @@ MAGIC = b"rai-cache/1\n"
 
 
 def _encode(text: str) -> bytes:
+    if not isinstance(text, str):
+        raise TypeError(f"prompt and llm_string must be str, got {type(text).__name__}")
     # surrogatepass: prompts can hold lone surrogates (e.g. from broken JSON); they must still
     # hash deterministically rather than raise.
     return text.encode("utf-8", "surrogatepass")
 
 
 def entry_id(prompt: str, llm_string: str) -> str:
-    """The ID of the cache entry for ``prompt`` under ``llm_string`` (hex SHA-256)."""
+    """The ID of the cache entry for ``prompt`` under ``llm_string`` (hex SHA-256).
+
+    Raises:
+        TypeError: ``prompt`` or ``llm_string`` is not a str.
+    """
     digest = hashlib.sha256()
     for part in (_encode(llm_string), _encode(prompt)):
         digest.update(len(part).to_bytes(8, "big"))

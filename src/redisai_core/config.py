@@ -13,7 +13,15 @@ from collections.abc import Mapping
 
 from .errors import ConfigError
 
-__all__ = ["CertRequirement", "ConnectionConfig", "RetryConfig", "TLSConfig", "env_redis_url"]
+__all__ = [
+    "MAX_TTL",
+    "CertRequirement",
+    "ConnectionConfig",
+    "RetryConfig",
+    "TLSConfig",
+    "check_ttl",
+    "env_redis_url",
+]
 
 ENV_REDIS_URL = "REDIS_URL"
 
@@ -78,7 +86,8 @@ class ConnectionConfig:
 
     Args:
         url: ``redis://``, ``rediss://`` or ``unix://`` URL; user and password in the URL
-            authenticate an ACL user.
+            authenticate an ACL user. ``redis+cluster://`` and ``rediss+cluster://`` name a
+            node of a Redis Cluster (the same as ``cluster=True``).
         username: ACL user name; overrides the URL's.
         password: password; overrides the URL's.
         socket_timeout: seconds to wait for a reply.
@@ -87,6 +96,8 @@ class ConnectionConfig:
         tls: TLS options, used with ``rediss://``.
         protocol: RESP version (2 or 3); ``None`` keeps redis-py's default.
         max_connections: size of the connection pool; ``None`` keeps redis-py's default.
+        cluster: the URL names a node of a Redis Cluster; clients are redis-py's cluster
+            clients (``docs/cluster.md`` says what works on a cluster).
     """
 
     url: str
@@ -98,13 +109,19 @@ class ConnectionConfig:
     tls: TLSConfig | None = None
     protocol: int | None = None
     max_connections: int | None = None
+    cluster: bool = False
 
     def __post_init__(self) -> None:
         scheme = self.url.split("://", 1)[0].lower() if "://" in self.url else ""
+        if scheme in ("redis+cluster", "rediss+cluster"):
+            scheme = scheme.removesuffix("+cluster")
+            object.__setattr__(self, "cluster", True)
         if scheme not in ("redis", "rediss", "unix"):
             raise ConfigError(
                 f"unsupported Redis URL {_redact(self.url)!r}: use redis://, rediss:// or unix://"
             )
+        if self.cluster and scheme == "unix":
+            raise ConfigError("a Redis Cluster is reached over TCP: use redis:// or rediss://")
         if self.tls is not None and scheme != "rediss":
             raise ConfigError("TLS options need a rediss:// URL")
         if self.protocol not in (None, 2, 3):
@@ -120,7 +137,8 @@ class ConnectionConfig:
             f"ConnectionConfig(url={_redact(self.url)!r}, username={self.username!r}, "
             f"password={'***' if self.password else None}, socket_timeout={self.socket_timeout}, "
             f"connect_timeout={self.connect_timeout}, retry={self.retry!r}, tls={self.tls!r}, "
-            f"protocol={self.protocol}, max_connections={self.max_connections})"
+            f"protocol={self.protocol}, max_connections={self.max_connections}, "
+            f"cluster={self.cluster})"
         )
 
 
@@ -141,3 +159,26 @@ def env_redis_url(environ: Mapping[str, str] | None = None) -> str | None:
     env = os.environ if environ is None else environ
     value = env.get(ENV_REDIS_URL, "").strip()
     return value or None
+
+
+MAX_TTL = 100 * 365 * 24 * 3600.0
+"""Longest TTL accepted, in seconds (about 100 years).
+
+Beyond it Redis refuses the expiry (the millisecond deadline overflows) and chat-history
+deadlines stop being exact integers in Lua, so larger values are refused up front.
+"""
+
+
+def check_ttl(ttl: object) -> float | None:
+    """Validate a TTL argument: ``None`` or a real number of seconds in ``(0, MAX_TTL]``.
+
+    Raises:
+        ConfigError: a TTL that is not a number (``bool`` and ``str`` included), is NaN,
+            infinite, not positive, or longer than :data:`MAX_TTL`.
+    """
+    if ttl is None:
+        return None
+    if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not 0 < ttl <= MAX_TTL:
+        # NaN fails the comparison too, so it lands here as well.
+        raise ConfigError(f"ttl must be > 0 seconds (at most {MAX_TTL:.0f}), got {ttl!r}")
+    return float(ttl)

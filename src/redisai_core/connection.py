@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ssl
 import urllib.parse
-from typing import Any
+from typing import Any, cast
 
 import redis
 import redis.asyncio
@@ -25,8 +25,9 @@ except ImportError:  # redis-py < 7.1
     _DriverInfo = None  # type: ignore[assignment,misc]
 
 from . import __about__
+from ._cluster_support import is_cluster
 from .config import CertRequirement, ConnectionConfig, RetryConfig
-from .errors import ConfigError
+from .errors import ConfigError, map_redis_errors
 
 __all__ = [
     "adopt_client",
@@ -103,11 +104,16 @@ def _client_kwargs(config: ConnectionConfig, skin: str | None) -> dict[str, Any]
 
 
 def _url_for(config: ConnectionConfig) -> str:
+    # redis-py knows no "+cluster" scheme: the config's cluster flag carries it instead.
+    url = config.url
+    head, sep, rest = url.partition("://")
+    if head.lower().endswith("+cluster"):
+        url = head[: -len("+cluster")] + sep + rest
     # redis-py lets credentials in the URL win over keyword arguments; explicit ones in the
     # config must win, so they are removed from the URL first.
     if config.username is None and config.password is None:
-        return config.url
-    parts = urllib.parse.urlsplit(config.url)
+        return url
+    parts = urllib.parse.urlsplit(url)
     netloc = parts.netloc.rsplit("@", 1)[-1]
     return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
 
@@ -121,9 +127,17 @@ def create_client(config: ConnectionConfig, *, skin: str | None = None) -> redis
 
     Raises:
         ConfigError: the URL cannot be parsed.
+        RedisConnectionError: (cluster only) no node of the cluster answered.
     """
     retry = redis.retry.Retry(_backoff(config.retry), config.retry.retries, _RETRY_ON)
     try:
+        if config.cluster:
+            # The sync cluster client connects at once, to learn the slot map.
+            with map_redis_errors():
+                cluster = redis.RedisCluster.from_url(
+                    _url_for(config), retry=retry, **_client_kwargs(config, skin)
+                )
+            return cast("redis.Redis", cluster)  # see get_client on cluster clients
         return redis.Redis.from_url(_url_for(config), retry=retry, **_client_kwargs(config, skin))
     except ValueError as exc:
         raise ConfigError(f"bad Redis URL: {exc}") from exc
@@ -135,6 +149,11 @@ def create_async_client(
     """An asyncio client for ``config``; same arguments as :func:`create_client`."""
     retry = redis.asyncio.retry.Retry(_backoff(config.retry), config.retry.retries, _RETRY_ON)
     try:
+        if config.cluster:
+            cluster = redis.asyncio.RedisCluster.from_url(
+                _url_for(config), retry=retry, **_client_kwargs(config, skin)
+            )
+            return cast("redis.asyncio.Redis", cluster)
         return redis.asyncio.Redis.from_url(
             _url_for(config), retry=retry, **_client_kwargs(config, skin)
         )
@@ -150,6 +169,9 @@ def adopt_client(client: Any, *, skin: str | None = None) -> None:
     """
     pool = getattr(client, "connection_pool", None)
     kwargs = getattr(pool, "connection_kwargs", None)
+    if pool is None and is_cluster(client):
+        # A cluster client has no single pool; its nodes' connections share these kwargs.
+        kwargs = client.get_connection_kwargs()
     if not isinstance(kwargs, dict):
         return
     info = kwargs.get("driver_info")
@@ -183,7 +205,7 @@ def _config_for(redis_url: str | None, config: ConnectionConfig | None) -> Conne
 
 def get_client(
     redis_url: str | None = None,
-    redis_client: redis.Redis | None = None,
+    redis_client: redis.Redis | redis.RedisCluster | None = None,
     *,
     config: ConnectionConfig | None = None,
     skin: str | None = None,
@@ -191,7 +213,9 @@ def get_client(
     """The client a component should use: the injected one, or one built for the resolved URL.
 
     With neither ``redis_url``, ``redis_client`` nor ``config``, the URL comes from
-    ``REDIS_URL`` or, failing that, the embedded server.
+    ``REDIS_URL`` or, failing that, the embedded server. An injected cluster client
+    (``redis.RedisCluster``) is returned as it is, typed as ``redis.Redis``: the core calls
+    only commands both offer, and routes what differs through ``_cluster_support``.
 
     Raises:
         ConfigError: both a URL and a client were given, or the client is an asyncio client.
@@ -202,13 +226,13 @@ def get_client(
             raise ConfigError("pass redis_url (or config) or redis_client, not both")
         _check_injected(redis_client, want_async=False)
         adopt_client(redis_client, skin=skin)
-        return redis_client
+        return cast("redis.Redis", redis_client)
     return create_client(_config_for(redis_url, config), skin=skin)
 
 
 def get_async_client(
     redis_url: str | None = None,
-    redis_client: redis.asyncio.Redis | None = None,
+    redis_client: redis.asyncio.Redis | redis.asyncio.RedisCluster | None = None,
     *,
     config: ConnectionConfig | None = None,
     skin: str | None = None,
@@ -219,5 +243,5 @@ def get_async_client(
             raise ConfigError("pass redis_url (or config) or redis_client, not both")
         _check_injected(redis_client, want_async=True)
         adopt_client(redis_client, skin=skin)
-        return redis_client
+        return cast("redis.asyncio.Redis", redis_client)
     return create_async_client(_config_for(redis_url, config), skin=skin)

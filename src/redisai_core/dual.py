@@ -23,6 +23,9 @@ S = TypeVar("S")
 A = TypeVar("A")
 T = TypeVar("T")
 
+_SYNC_CLIENTS = (redis.Redis, redis.RedisCluster)
+_ASYNC_CLIENTS = (redis.asyncio.Redis, redis.asyncio.RedisCluster)
+
 
 class DualCore(Generic[S, A]):
     """Lazily built sync and async twins of one core object.
@@ -31,7 +34,7 @@ class DualCore(Generic[S, A]):
         make_sync: builds the sync core from ``(redis_url, redis_client)``.
         make_async: builds the async core from ``(redis_url, redis_client)``.
         redis_url: URL for both; ``None`` resolves ``REDIS_URL`` or the embedded server.
-        redis_client: an injected sync or asyncio client.
+        redis_client: an injected sync or asyncio client, standalone or cluster.
     """
 
     def __init__(
@@ -39,14 +42,19 @@ class DualCore(Generic[S, A]):
         make_sync: Callable[[str | None, Any], S],
         make_async: Callable[[str | None, Any], A],
         redis_url: str | None,
-        redis_client: redis.Redis | redis.asyncio.Redis | None,
+        redis_client: redis.Redis
+        | redis.asyncio.Redis
+        | redis.RedisCluster
+        | redis.asyncio.RedisCluster
+        | None,
     ) -> None:
         if redis_url is not None and redis_client is not None:
             raise ConfigError("pass redis_url or redis_client, not both")
         self._make_sync, self._make_async = make_sync, make_async
         self._url = redis_url
-        self._sync_client = redis_client if isinstance(redis_client, redis.Redis) else None
-        self._async_client = redis_client if isinstance(redis_client, redis.asyncio.Redis) else None
+        # Cluster clients (docs/cluster.md) are injected like standalone ones.
+        self._sync_client = redis_client if isinstance(redis_client, _SYNC_CLIENTS) else None
+        self._async_client = redis_client if isinstance(redis_client, _ASYNC_CLIENTS) else None
         if redis_client is not None and self._sync_client is None and self._async_client is None:
             raise ConfigError(f"unsupported redis_client type {type(redis_client).__name__}")
         self._injected = redis_client is not None

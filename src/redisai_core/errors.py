@@ -221,6 +221,18 @@ def translate(exc: rex.RedisError) -> RedisAICoreError:
     return ResponseError(text)
 
 
+def translate_cluster(exc: rex.RedisClusterException) -> RedisAICoreError:
+    """Our error for redis-py's ``RedisClusterException``, which is not a ``RedisError``.
+
+    The cluster client raises it when no startup node answers, or when it cannot route a
+    command (no key, or keys in several slots).
+    """
+    text = str(exc)
+    if "cannot be connected" in text.lower():
+        return RedisConnectionError(f"Redis Cluster is unreachable: {text}")
+    return ResponseError(text)
+
+
 class _MapRedisErrors:
     """Context manager behind :func:`map_redis_errors`.
 
@@ -241,6 +253,13 @@ class _MapRedisErrors:
     ) -> None:
         if isinstance(exc, rex.RedisError):
             raise translate(exc) from exc
+        if isinstance(exc, rex.RedisClusterException):
+            raise translate_cluster(exc) from exc
+        if isinstance(exc, UnicodeEncodeError):
+            # redis-py encodes str arguments as strict UTF-8 while packing the command, so a
+            # key or value with a lone surrogate fails here, before that command (or that
+            # pipeline) is sent; callers that send several batches check their keys first.
+            raise ConfigError(f"text sent to Redis is not valid Unicode: {exc}") from exc
 
 
 _MAPPER = _MapRedisErrors()
@@ -253,6 +272,8 @@ def map_redis_errors() -> _MapRedisErrors:
     the exception that leaves the block.
 
     Raises:
+        ConfigError: a str argument is not valid Unicode (a lone surrogate); the command (or
+            pipeline) holding it was not sent.
         RedisConnectionError: the server could not be reached.
         PermissionDeniedError: an ACL rule refused the command.
         IndexNotFoundError: the search index does not exist.

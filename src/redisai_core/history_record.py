@@ -32,6 +32,7 @@ from collections.abc import Iterator
 
 import redis.exceptions as rex
 
+from .config import check_ttl
 from .errors import ConfigError, CorruptDataError, RedisAICoreError, ResponseError, translate
 from .keys import KeySpace
 
@@ -70,8 +71,7 @@ class HistoryOptions:
     max_length: int | None = None
 
     def __post_init__(self) -> None:
-        if self.ttl is not None and not self.ttl > 0:
-            raise ConfigError(f"ttl must be > 0 seconds, got {self.ttl}")
+        check_ttl(self.ttl)
         if self.max_length is not None and (
             isinstance(self.max_length, bool)
             or not isinstance(self.max_length, int)

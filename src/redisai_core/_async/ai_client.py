@@ -43,7 +43,8 @@ class AsyncRedisAIClient:
         redis_url: server URL; with neither this nor ``redis_client``, ``REDIS_URL`` or the
             embedded server.
         redis_client: a redis-py client to use instead (asyncio for the async class); it is
-            left open by :meth:`aclose`.
+            left open by :meth:`aclose`. A cluster client (``RedisCluster``) works with the
+            hosted executor, which then keeps its keys in one slot (``{prefix}:...``).
         executor: ``"auto"`` (probe once, on first use), ``"module"`` or ``"hosted"``.
         prefix: key prefix of the hosted executor's keys (the module executor uses the keys
             you pass as they are).
@@ -57,7 +58,7 @@ class AsyncRedisAIClient:
     def __init__(
         self,
         redis_url: str | None = None,
-        redis_client: redis.asyncio.Redis | None = None,
+        redis_client: redis.asyncio.Redis | redis.asyncio.RedisCluster | None = None,
         *,
         executor: str = "auto",
         prefix: str = "redisai",
@@ -137,6 +138,7 @@ class AsyncRedisAIClient:
         Raises:
             KeyEmptyError: ``ERR tensor key is empty or in a different shard``.
             WrongTypeError: the key holds another kind of value.
+            CorruptDataError: (hosted) the key holds a hash that is not a readable tensor.
         """
         executor = await self.get_executor()
         tensor = await executor.tensorget(key)
@@ -187,6 +189,7 @@ class AsyncRedisAIClient:
 
         Raises:
             KeyEmptyError: ``ERR model key is empty``.
+            CorruptDataError: (hosted) the model's stored metadata cannot be read.
         """
         executor = await self.get_executor()
         meta, blob = await executor.modelget(key, meta_only)
@@ -323,7 +326,7 @@ class AsyncDag:
     def tensorget(self, key: str, as_numpy: bool = True, meta_only: bool = False) -> AsyncDag:
         """Add ``AI.TENSORGET``; its result is shaped as the client's ``tensorget``."""
         self._ops.append(TensorGetOp(key))
-        self._formats.append(_args.TensorFormat(as_numpy=as_numpy, meta_only=meta_only))
+        self._formats.append(_args.tensor_format(as_numpy, meta_only))
         return self
 
     def modelexecute(

@@ -132,6 +132,7 @@ class AsyncRedisAIEmbedder:
 
         Raises:
             TypeError: ``texts`` is not a sequence of str.
+            ConfigError: a text is not valid Unicode (a lone surrogate); nothing is sent.
             RedisAIError: storing or running the model failed.
         """
         flow: EmbedFlow = embed_flow(self.tokenizer, texts, self.batch_size)

@@ -26,7 +26,8 @@ class AsyncExactCache:
     Args:
         redis_url: Redis URL; with neither this nor ``redis_client``, ``REDIS_URL`` or the
             embedded server is used.
-        redis_client: a client to use instead of building one.
+        redis_client: a client to use instead of building one (a cluster client too: entries
+            spread over all slots).
         prefix: key prefix of this cache.
         ttl: seconds an entry lives; ``None`` keeps entries until cleared.
         refresh_ttl_on_hit: restart an entry's TTL when it is read (off by default: a hit
@@ -42,7 +43,7 @@ class AsyncExactCache:
     def __init__(
         self,
         redis_url: str | None = None,
-        redis_client: redis.asyncio.Redis | None = None,
+        redis_client: redis.asyncio.Redis | redis.asyncio.RedisCluster | None = None,
         *,
         prefix: str = "redisai:cache",
         ttl: float | None = None,
@@ -70,6 +71,9 @@ class AsyncExactCache:
         """The stored payload for (prompt, llm_string), or ``None`` on a miss.
 
         A value that is not one of ours (foreign or corrupt) is logged and counted as a miss.
+
+        Raises:
+            TypeError: ``prompt`` or ``llm_string`` is not a str.
         """
         key = self._store.keyspace.key(entry_id(prompt, llm_string))
         with map_redis_errors():
@@ -90,7 +94,12 @@ class AsyncExactCache:
         self.stats.hit_was_corrupt()
 
     async def update(self, prompt: str, llm_string: str, payload: bytes) -> None:
-        """Store ``payload`` for (prompt, llm_string), replacing any earlier entry."""
+        """Store ``payload`` for (prompt, llm_string), replacing any earlier entry.
+
+        Raises:
+            TypeError: ``prompt`` or ``llm_string`` is not a str, or ``payload`` is not bytes;
+                nothing is written.
+        """
         await self._store.mset([(entry_id(prompt, llm_string), pack(payload))])
 
     async def delete(self, prompt: str, llm_string: str) -> bool:

@@ -19,6 +19,7 @@ import numpy.typing as npt
 import redis.asyncio
 
 from ..cache_record import CacheStats, entry_id
+from ..config import check_ttl
 from ..errors import ConfigError, map_redis_errors
 from ..search import TagFieldSpec, field
 from .vector_index import AsyncVectorIndex
@@ -32,6 +33,8 @@ _LLM_FIELD = "llm"
 
 
 def _llm_tag(llm_string: str) -> str:
+    if not isinstance(llm_string, str):
+        raise TypeError(f"llm_string must be str, got {type(llm_string).__name__}")
     # A fixed-size hex digest: any parameters string, whatever it holds, becomes a safe tag.
     return hashlib.sha256(llm_string.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
@@ -67,8 +70,7 @@ class AsyncSemanticCache:
     ) -> None:
         if not 0.0 <= distance_threshold <= 2.0:
             raise ConfigError(f"distance_threshold must be in [0, 2], got {distance_threshold}")
-        if ttl is not None and ttl <= 0:
-            raise ConfigError(f"ttl must be > 0 seconds, got {ttl}")
+        check_ttl(ttl)
         self.distance_threshold = distance_threshold
         self.ttl = ttl
         self.stats = stats if stats is not None else CacheStats()
@@ -83,7 +85,12 @@ class AsyncSemanticCache:
         self._owns_client = redis_client is None
 
     async def lookup(self, vector: Vector, llm_string: str) -> bytes | None:
-        """The payload of the nearest entry for this LLM within the threshold, else ``None``."""
+        """The payload of the nearest entry for this LLM within the threshold, else ``None``.
+
+        Raises:
+            VectorError: the vector has the wrong dimension or NaN/infinite components.
+            TypeError: ``llm_string`` is not a str.
+        """
         hits = await self._index.knn(vector, 1, filter=field(_LLM_FIELD) == _llm_tag(llm_string))
         if not hits or hits[0].distance is None or hits[0].distance > self.distance_threshold:
             self.stats.record(hit=False)
@@ -110,12 +117,17 @@ class AsyncSemanticCache:
 
         Raises:
             VectorError: the vector has the wrong dimension or NaN/infinite components.
+            TypeError: ``prompt`` or ``llm_string`` is not a str, or ``payload`` is not bytes.
         """
         entry = entry_id(prompt, llm_string)
         metadata = {_LLM_FIELD: _llm_tag(llm_string), "payload": base64.b64encode(payload).decode()}
         # The text is informational (the vector is what matches); the index refuses blank text.
         rows = np.asarray([vector], dtype=np.float64)
         text = prompt if prompt.strip() else "(blank prompt)"
+        if not text.isascii():
+            # Only the vector matches; a lone surrogate (which Redis cannot take as text) in
+            # the informational copy becomes "?" rather than refusing the entry.
+            text = text.encode("utf-8", "replace").decode("utf-8")
         await self._index.add([text], rows, [metadata], ids=[entry])
         if self.ttl is not None:
             with map_redis_errors():

@@ -44,7 +44,8 @@ class RedisAIClient:
         redis_url: server URL; with neither this nor ``redis_client``, ``REDIS_URL`` or the
             embedded server.
         redis_client: a redis-py client to use instead (asyncio for the async class); it is
-            left open by :meth:`close`.
+            left open by :meth:`close`. A cluster client (``RedisCluster``) works with the
+            hosted executor, which then keeps its keys in one slot (``{prefix}:...``).
         executor: ``"auto"`` (probe once, on first use), ``"module"`` or ``"hosted"``.
         prefix: key prefix of the hosted executor's keys (the module executor uses the keys
             you pass as they are).
@@ -58,7 +59,7 @@ class RedisAIClient:
     def __init__(
         self,
         redis_url: str | None = None,
-        redis_client: redis.Redis | None = None,
+        redis_client: redis.Redis | redis.RedisCluster | None = None,
         *,
         executor: str = "auto",
         prefix: str = "redisai",
@@ -138,6 +139,7 @@ class RedisAIClient:
         Raises:
             KeyEmptyError: ``ERR tensor key is empty or in a different shard``.
             WrongTypeError: the key holds another kind of value.
+            CorruptDataError: (hosted) the key holds a hash that is not a readable tensor.
         """
         executor = self.get_executor()
         tensor = executor.tensorget(key)
@@ -188,6 +190,7 @@ class RedisAIClient:
 
         Raises:
             KeyEmptyError: ``ERR model key is empty``.
+            CorruptDataError: (hosted) the model's stored metadata cannot be read.
         """
         executor = self.get_executor()
         meta, blob = executor.modelget(key, meta_only)
@@ -324,7 +327,7 @@ class Dag:
     def tensorget(self, key: str, as_numpy: bool = True, meta_only: bool = False) -> Dag:
         """Add ``AI.TENSORGET``; its result is shaped as the client's ``tensorget``."""
         self._ops.append(TensorGetOp(key))
-        self._formats.append(_args.TensorFormat(as_numpy=as_numpy, meta_only=meta_only))
+        self._formats.append(_args.tensor_format(as_numpy, meta_only))
         return self
 
     def modelexecute(

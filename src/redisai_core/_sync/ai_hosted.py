@@ -25,20 +25,24 @@ either version (as with RedisAI's queue).
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
 import redis as aioredis
 from redis.exceptions import WatchError
 
+from .._autopipe import CommandCombiner
+from .._cluster_support import slot_space
 from .._compat import wait
 from ..ai import _errors as msg
 from ..ai._errors import classify
 from ..ai._hosted._background import Background, sync_target
 from ..ai._hosted._batcher import Engine
 from ..ai._hosted._cache import CachedModel, ModelCache
+from ..ai._hosted._cluster import cluster_raw_client
 from ..ai._hosted._dag import plan_dag
 from ..ai._hosted._layout import (
     Layout,
@@ -95,6 +99,9 @@ DEFAULT_CHUNK_SIZE = 32 * 1024 * 1024
 
 def _raw_client(client: aioredis.Redis) -> aioredis.Redis:
     """The client itself, or a twin that does not decode replies (tensors are bytes)."""
+    cluster = cluster_raw_client(client)
+    if cluster is not None:
+        return cluster  # type: ignore[no-any-return]
     pool = client.connection_pool
     if not pool.connection_kwargs.get("decode_responses"):
         return client
@@ -105,6 +112,20 @@ def _raw_client(client: aioredis.Redis) -> aioredis.Redis:
         raise ConfigError("the hosted executor needs a client with decode_responses=False") from exc
     # from_pool: closing the twin also disconnects its pool.
     return aioredis.Redis.from_pool(twin)
+
+
+def _combiner(client: Any) -> CommandCombiner | None:
+    """Auto-pipelining for the executor's one-command round trips (``_autopipe.py``).
+
+    Not on a cluster, whose client routes every command itself, nor with client-side caching,
+    which pipelines would bypass.
+    """
+    if not isinstance(client, aioredis.Redis):
+        return None
+    try:
+        return CommandCombiner(client)
+    except ValueError:
+        return None
 
 
 class HostedExecutor:
@@ -143,6 +164,8 @@ class HostedExecutor:
         # this one source serves both through scripts/unasync.py.
         self._redis: Any = _raw_client(redis)
         self._owns_redis = self._redis is not redis
+        self._commands = _combiner(self._redis)
+        keyspace = slot_space(self._redis, keyspace)  # on a cluster: ai/_hosted/_cluster.py
         self._layout = Layout(keyspace)
         self._chunk_size = model_chunk_size
         self._cache = ModelCache()
@@ -176,12 +199,27 @@ class HostedExecutor:
             if self._owns_redis:
                 self._redis.close()
 
+    # -- single commands ------------------------------------------------------------------------
+
+    def _hset(self, key: str, fields: Mapping[str, bytes]) -> None:
+        """``HSET`` of a whole tensor; concurrent callers' commands share round trips."""
+        if self._commands is None:
+            self._redis.hset(key, mapping=fields)
+            return
+        self._commands.execute("HSET", key, *itertools.chain.from_iterable(fields.items()))
+
+    def _hgetall(self, key: str) -> Any:
+        """``HGETALL`` of a tensor; concurrent callers' commands share round trips."""
+        if self._commands is None:
+            return self._redis.hgetall(key)
+        return self._commands.execute("HGETALL", key)
+
     # -- tensors --------------------------------------------------------------------------------
 
     def tensorset(self, key: str, tensor: Tensor) -> None:
         """Store a tensor (one ``HSET``; Redis refuses it on a model key with WRONGTYPE)."""
         with redis_errors():
-            self._redis.hset(self._layout.obj(key), mapping=encode_tensor(tensor))
+            self._hset(self._layout.obj(key), encode_tensor(tensor))
 
     def tensorget(self, key: str) -> Tensor:
         """Fetch a tensor with one ``HGETALL``.
@@ -191,8 +229,8 @@ class HostedExecutor:
             WrongTypeError: the key holds a model.
         """
         with redis_errors():
-            fields = self._redis.hgetall(self._layout.obj(key))
-        tensor = decode_tensor(fields)
+            fields = self._hgetall(self._layout.obj(key))
+        tensor = decode_tensor(fields, key)
         if tensor is None:
             raise KeyEmptyError(msg.TENSOR_KEY_EMPTY)
         return tensor
@@ -261,7 +299,7 @@ class HostedExecutor:
                 items = self._redis.lrange(obj, 0, -1)
         if not items:
             raise KeyEmptyError(msg.MODEL_KEY_EMPTY)
-        meta = decode_meta(items[0]).meta
+        meta = decode_meta(items[0], key).meta
         return meta, None if meta_only else b"".join(items[1:])
 
     def modeldel(self, key: str) -> None:
@@ -297,14 +335,11 @@ class HostedExecutor:
         objects = self._layout.objects
         found: dict[bytes, None] = {}
         with redis_errors():
-            cursor = 0
-            while True:
-                cursor, batch = self._redis.scan(
-                    cursor, match=objects.pattern(), count=500, _type="list"
-                )
-                found.update(dict.fromkeys(batch))
-                if cursor == 0:
-                    break
+            # scan_iter: a cluster client runs it on every primary in turn
+            for redis_key in self._redis.scan_iter(
+                match=objects.pattern(), count=500, _type="list"
+            ):
+                found[redis_key] = None
             if not found:
                 return []
             with self._redis.pipeline(transaction=False) as pipe:
@@ -312,8 +347,8 @@ class HostedExecutor:
                     pipe.lindex(redis_key, 0)
                 heads = pipe.execute(raise_on_error=False)
         return [
-            (objects.id_from_key(redis_key), decode_meta(head).meta.tag)
-            for redis_key, head in zip(found, heads, strict=True)
+            (key, decode_meta(head, key).meta.tag)
+            for key, head in zip(map(objects.id_from_key, found), heads, strict=True)
             if isinstance(head, bytes)
         ]
 
@@ -368,7 +403,7 @@ class HostedExecutor:
                 items, raw_version = pipe.execute()
         if not items:
             raise KeyEmptyError(msg.MODEL_KEY_EMPTY)
-        stored = decode_meta(items[0])
+        stored = decode_meta(items[0], key)
         blob = b"".join(items[1:])
         runner = wait(background_pool().submit(create_runner, blob, stored.meta.device))
         meta = stored.meta
@@ -406,7 +441,7 @@ class HostedExecutor:
         deadline = None if timeout is None else time.monotonic() + timeout / 1000.0
         try:
             arrays = [to_numpy(t) for t in tensors]
-            outcome = wait(model.engine.submit(arrays, deadline=deadline))
+            outcome = model.engine.run(arrays, deadline=deadline)
             if isinstance(outcome, str):
                 return outcome  # TIMEDOUT: nothing written, nothing counted
             results = [
@@ -431,7 +466,7 @@ class HostedExecutor:
         obj = self._layout.obj
         if len(inputs) == 1 and len(outputs) == 1:
             with redis_errors():
-                replies = [self._redis.hgetall(obj(inputs[0]))]
+                replies = [self._hgetall(obj(inputs[0]))]
         else:
             with redis_errors():
                 with self._redis.pipeline(transaction=True) as pipe:
@@ -443,7 +478,7 @@ class HostedExecutor:
             raise_first_error(replies)
             if any(text(kind) == "list" for kind in replies[len(inputs) :]):
                 raise WrongTypeError(msg.WRONGTYPE)
-        tensors = [decode_tensor(reply) for reply in replies[: len(inputs)]]
+        tensors = [decode_tensor(reply, name) for name, reply in zip(inputs, replies, strict=False)]
         found = [t for t in tensors if t is not None]
         if len(found) != len(inputs):
             raise KeyEmptyError(msg.TENSOR_KEY_EMPTY)
@@ -455,7 +490,7 @@ class HostedExecutor:
         with redis_errors():
             if len(results) == 1:
                 name, tensor = results[0]
-                self._redis.hset(obj(name), mapping=encode_tensor(tensor))
+                self._hset(obj(name), encode_tensor(tensor))
                 return
             with self._redis.pipeline(transaction=True) as pipe:
                 for name, tensor in results:
@@ -465,7 +500,7 @@ class HostedExecutor:
     def _count(self, model: CachedModel, delta: tuple[int, int, int, int]) -> None:
         """Add to AI.INFO. The background thread writes it within ~0.1 s (and this process
         flushes before reading or resetting counters); without that thread, at once."""
-        self._stats.add(model.key, model.version, list(delta))
+        self._stats.add(model.key, model.version, delta)
         if not self._deferred_stats:
             self._flush_stats()
 
@@ -501,7 +536,7 @@ class HostedExecutor:
                 head, raw_version, fields = pipe.execute(raise_on_error=False)
         if not isinstance(head, bytes):
             raise KeyEmptyError(msg.NO_RUN_INFO)
-        meta = decode_meta(head).meta
+        meta = decode_meta(head, key).meta
         counters = decode_stats(fields, int(raw_version or 0))
         return ModelInfo(
             key=key,
@@ -553,49 +588,53 @@ class HostedExecutor:
         )
         deadline = None if timeout is None else time.monotonic() + timeout / 1000.0
         models: dict[str, CachedModel] = {}
-        for key in plan.models:
-            try:
-                models[key] = self._model(key)
-            except RedisAIError as exc:
-                raise dag_refusal(exc.message) from exc
+        # As RedisAI parses: op by op, each MODELEXECUTE finds its model, then checks counts.
         for op in plan.ops:
-            if isinstance(op, ModelExecuteOp):
-                meta = models[op.key].stored.meta
-                if len(op.inputs) != len(meta.inputs):
-                    raise dag_refusal(msg.INPUT_COUNT_MISMATCH)
-                if len(op.outputs) != len(meta.outputs):
-                    raise dag_refusal(msg.OUTPUT_COUNT_MISMATCH)
+            if type(op) is not ModelExecuteOp:
+                continue
+            assert isinstance(op, ModelExecuteOp)
+            model = models.get(op.key)
+            if model is None:
+                try:
+                    model = models[op.key] = self._model(op.key)
+                except RedisAIError as exc:
+                    raise dag_refusal(exc.message) from exc
+            meta = model.stored.meta
+            if len(op.inputs) != len(meta.inputs):
+                raise dag_refusal(msg.INPUT_COUNT_MISMATCH)
+            if len(op.outputs) != len(meta.outputs):
+                raise dag_refusal(msg.OUTPUT_COUNT_MISMATCH)
         tensors = self._load(plan.load) if plan.load else {}
         results: list[DagResult] = []
         deltas: list[tuple[CachedModel, tuple[int, int, int, int]]] = []
         failed = False
         for op in plan.ops:
-            if isinstance(op, TensorSetOp):
+            kind = type(op)
+            if kind is TensorSetOp:
+                assert isinstance(op, TensorSetOp)
                 # RedisAI runs TENSORSET ops while parsing, so they always reply OK.
                 tensors[op.key] = op.tensor
                 results.append(OK)
             elif failed:
                 results.append(NA)
-            elif isinstance(op, TensorGetOp):
+            elif kind is TensorGetOp:
                 results.append(tensors.get(op.key, NA))
             else:
+                assert isinstance(op, ModelExecuteOp)
                 model = models[op.key]
                 try:
                     arrays = [to_numpy(tensors[name]) for name in op.inputs]
-                    outcome = wait(model.engine.submit(arrays, deadline=deadline))
+                    outcome = model.engine.run(arrays, deadline=deadline)
                     if isinstance(outcome, str):
                         return outcome  # TIMEDOUT: the whole DAG, nothing persisted
-                    produced = [
-                        (name, from_numpy(array))
-                        for name, array in zip(op.outputs, outcome.outputs, strict=True)
-                        if array is not None
-                    ]
+                    for name, array in zip(op.outputs, outcome.outputs, strict=True):
+                        if array is not None:
+                            tensors[name] = from_numpy(array)
                 except RedisAIError as exc:
                     results.append(exc)
                     failed = True
                     deltas.append((model, (0, 0, 1, 1)))
                     continue
-                tensors.update(produced)
                 deltas.append((model, (outcome.duration_us, samples(outcome), 1, 0)))
                 results.append(OK)
         if failed or not plan.persist:
@@ -623,7 +662,7 @@ class HostedExecutor:
         raise_first_error(replies)
         loaded: dict[str, Tensor] = {}
         for name, reply in zip(names, replies, strict=True):
-            tensor = decode_tensor(reply)
+            tensor = decode_tensor(reply, name)
             if tensor is None:
                 raise KeyEmptyError(msg.TENSOR_KEY_EMPTY)
             loaded[name] = tensor

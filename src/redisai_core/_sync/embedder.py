@@ -133,6 +133,7 @@ class RedisAIEmbedder:
 
         Raises:
             TypeError: ``texts`` is not a sequence of str.
+            ConfigError: a text is not valid Unicode (a lone surrogate); nothing is sent.
             RedisAIError: storing or running the model failed.
         """
         flow: EmbedFlow = embed_flow(self.tokenizer, texts, self.batch_size)

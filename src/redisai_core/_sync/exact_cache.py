@@ -27,7 +27,8 @@ class ExactCache:
     Args:
         redis_url: Redis URL; with neither this nor ``redis_client``, ``REDIS_URL`` or the
             embedded server is used.
-        redis_client: a client to use instead of building one.
+        redis_client: a client to use instead of building one (a cluster client too: entries
+            spread over all slots).
         prefix: key prefix of this cache.
         ttl: seconds an entry lives; ``None`` keeps entries until cleared.
         refresh_ttl_on_hit: restart an entry's TTL when it is read (off by default: a hit
@@ -43,7 +44,7 @@ class ExactCache:
     def __init__(
         self,
         redis_url: str | None = None,
-        redis_client: redis.Redis | None = None,
+        redis_client: redis.Redis | redis.RedisCluster | None = None,
         *,
         prefix: str = "redisai:cache",
         ttl: float | None = None,
@@ -71,6 +72,9 @@ class ExactCache:
         """The stored payload for (prompt, llm_string), or ``None`` on a miss.
 
         A value that is not one of ours (foreign or corrupt) is logged and counted as a miss.
+
+        Raises:
+            TypeError: ``prompt`` or ``llm_string`` is not a str.
         """
         key = self._store.keyspace.key(entry_id(prompt, llm_string))
         with map_redis_errors():
@@ -91,7 +95,12 @@ class ExactCache:
         self.stats.hit_was_corrupt()
 
     def update(self, prompt: str, llm_string: str, payload: bytes) -> None:
-        """Store ``payload`` for (prompt, llm_string), replacing any earlier entry."""
+        """Store ``payload`` for (prompt, llm_string), replacing any earlier entry.
+
+        Raises:
+            TypeError: ``prompt`` or ``llm_string`` is not a str, or ``payload`` is not bytes;
+                nothing is written.
+        """
         self._store.mset([(entry_id(prompt, llm_string), pack(payload))])
 
     def delete(self, prompt: str, llm_string: str) -> bool:

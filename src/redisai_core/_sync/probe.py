@@ -8,6 +8,7 @@ from typing import Any
 import redis
 import redis.exceptions
 
+from .._cluster_support import any_node
 from ..capabilities import Capabilities, parse_hello, parse_info_and_modules
 from ..errors import map_redis_errors
 
@@ -25,13 +26,16 @@ def probe(client: redis.Redis) -> Capabilities:
         RedisConnectionError: the server is unreachable.
         PermissionDeniedError: the ACL user may run none of these commands.
     """
+    # A cluster client cannot route keyless commands by itself: ask any one node (all nodes of
+    # a cluster are expected to run the same server and modules).
+    route = any_node(client)
     with map_redis_errors():
         try:
-            reply: Any = client.execute_command("HELLO")  # type: ignore[no-untyped-call]
+            reply: Any = client.execute_command("HELLO", **route)  # type: ignore[no-untyped-call]
             return parse_hello(reply)
         except redis.exceptions.ResponseError as exc:
             if "unknown command" not in str(exc).lower():
                 raise
-        info = client.info("server")
-        modules = client.execute_command("MODULE", "LIST")  # type: ignore[no-untyped-call]
+        info = client.info("server", **route)
+        modules = client.execute_command("MODULE", "LIST", **route)  # type: ignore[no-untyped-call]
         return parse_info_and_modules(info, modules)

@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 from tokenizers import Tokenizer
 
+from ..errors import ConfigError
+
 __all__ = ["TextTokenizer", "check_texts"]
 
 
@@ -28,6 +30,8 @@ def check_texts(texts: object) -> list[str]:
 
     Raises:
         TypeError: ``texts`` is a bare string, not a sequence, or holds a non-string.
+        ConfigError: a text is not valid Unicode (it holds a lone surrogate), which the
+            tokenizer cannot take.
     """
     if isinstance(texts, (str, bytes)):
         # A bare string is a sequence of characters: embedding each character is never meant.
@@ -38,6 +42,11 @@ def check_texts(texts: object) -> list[str]:
     for i, text in enumerate(out):
         if not isinstance(text, str):
             raise TypeError(f"texts[{i}] must be str, got {type(text).__name__}")
+        if not text.isascii():  # the cheap common case skips the encode
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise ConfigError(f"texts[{i}] is not valid Unicode: {exc.reason}") from exc
     return out
 
 

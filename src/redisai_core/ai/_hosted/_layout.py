@@ -32,6 +32,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ...errors import CorruptDataError
 from ...keys import KeySpace
 from .._types import WIRE_DTYPES, ModelMeta, Tensor
 
@@ -88,13 +89,25 @@ def encode_tensor(tensor: Tensor) -> dict[str, bytes]:
     }
 
 
-def decode_tensor(fields: Mapping[Any, Any]) -> Tensor | None:
-    """The tensor of an ``HGETALL`` reply; ``None`` for an empty reply (no such key)."""
+def decode_tensor(fields: Mapping[Any, Any], key: str = "") -> Tensor | None:
+    """The tensor of an ``HGETALL`` reply; ``None`` for an empty reply (no such key).
+
+    Only the structure is checked here; a blob that does not fit its dtype and shape is
+    refused with RedisAI's ``TensorError`` wherever the tensor is used.
+
+    Raises:
+        CorruptDataError: the hash is not a tensor we wrote (a field missing, an unknown
+            dtype or a malformed shape), e.g. written by another program.
+    """
     if not fields:
         return None
-    raw_shape: bytes = fields[b"shape"]
-    shape = tuple(int(d) for d in raw_shape.split(b",")) if raw_shape else ()
-    return Tensor(_WIRE_NAMES[fields[b"dtype"]], shape, bytes(fields[b"blob"]))
+    try:
+        raw_shape: bytes = fields[b"shape"]
+        shape = tuple(int(d) for d in raw_shape.split(b",")) if raw_shape else ()
+        tensor = Tensor(_WIRE_NAMES[fields[b"dtype"]], shape, bytes(fields[b"blob"]))
+    except (KeyError, ValueError) as exc:
+        raise CorruptDataError(f"tensor {key!r} holds unreadable data: {exc!r}") from exc
+    return tensor
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,19 +126,34 @@ def encode_meta(meta: ModelMeta, blob: bytes, chunks: int) -> bytes:
     return json.dumps(doc, separators=(",", ":")).encode()
 
 
-def decode_meta(raw: bytes) -> StoredModel:
-    doc = json.loads(raw)
-    meta = ModelMeta(
-        backend=doc["backend"],
-        device=doc["device"],
-        tag=doc["tag"],
-        batchsize=doc["batchsize"],
-        minbatchsize=doc["minbatchsize"],
-        minbatchtimeout=doc["minbatchtimeout"],
-        inputs=tuple(doc["inputs"]),
-        outputs=tuple(doc["outputs"]),
-    )
-    return StoredModel(meta, doc["sha256"], doc["size"], doc["chunks"])
+def decode_meta(raw: bytes, key: str = "") -> StoredModel:
+    """The stored metadata of a model (the first element of its list); never unpickled.
+
+    Raises:
+        CorruptDataError: the element is not metadata we wrote (not JSON, fields missing or
+            of the wrong type), e.g. written by another program.
+    """
+    try:
+        doc = json.loads(raw)
+        meta = ModelMeta(
+            backend=doc["backend"],
+            device=doc["device"],
+            tag=doc["tag"],
+            batchsize=doc["batchsize"],
+            minbatchsize=doc["minbatchsize"],
+            minbatchtimeout=doc["minbatchtimeout"],
+            inputs=tuple(doc["inputs"]),
+            outputs=tuple(doc["outputs"]),
+        )
+        fields = (meta.backend, meta.device, meta.tag, *meta.inputs, *meta.outputs)
+        numbers = (meta.batchsize, meta.minbatchsize, meta.minbatchtimeout)
+        if not all(isinstance(v, str) for v in fields) or not all(
+            isinstance(n, int) and not isinstance(n, bool) for n in numbers
+        ):
+            raise TypeError("a metadata field has the wrong type")
+        return StoredModel(meta, doc["sha256"], doc["size"], doc["chunks"])
+    except (KeyError, TypeError, ValueError) as exc:  # JSON and UTF-8 errors are ValueErrors
+        raise CorruptDataError(f"model {key!r} holds unreadable metadata: {exc!r}") from exc
 
 
 def chunk_blob(blob: bytes, chunk_size: int) -> list[bytes]:

@@ -9,6 +9,7 @@ from typing import Any
 from redis.exceptions import RedisError, ResponseError
 
 from ...errors import (
+    ConfigError,
     DagError,
     ModelError,
     ModelExecutionError,
@@ -37,6 +38,9 @@ def redis_errors() -> Iterator[None]:
         yield
     except RedisError as exc:
         raise error_for(exc) from exc
+    except UnicodeEncodeError as exc:
+        # redis-py packs str keys as strict UTF-8: a lone surrogate fails before anything is sent
+        raise ConfigError(f"a key or value is not valid Unicode: {exc}") from exc
 
 
 def raise_first_error(replies: Sequence[Any]) -> None:
