@@ -27,6 +27,7 @@ Metadata is JSON and never holds the blob; nothing is ever pickled.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -61,17 +62,21 @@ class Layout:
 
     space: KeySpace
 
-    @property
+    @functools.cached_property
     def objects(self) -> KeySpace:
         return self.space.child("key")
 
-    @property
+    @functools.cached_property
     def versions(self) -> KeySpace:
         return self.space.child("mver")
 
+    @functools.cached_property
+    def _object_head(self) -> str:
+        return self.objects.head
+
     def obj(self, key: str) -> str:
-        """The Redis key holding tensor or model ``key``."""
-        return self.objects.key(key)
+        """The Redis key holding tensor or model ``key`` (built on every command: kept cheap)."""
+        return self._object_head + key
 
     def version(self, key: str) -> str:
         return self.versions.key(key)
@@ -103,7 +108,7 @@ def decode_tensor(fields: Mapping[Any, Any], key: str = "") -> Tensor | None:
         return None
     try:
         raw_shape: bytes = fields[b"shape"]
-        shape = tuple(int(d) for d in raw_shape.split(b",")) if raw_shape else ()
+        shape = tuple(map(int, raw_shape.split(b","))) if raw_shape else ()
         tensor = Tensor(_WIRE_NAMES[fields[b"dtype"]], shape, bytes(fields[b"blob"]))
     except (KeyError, ValueError) as exc:
         raise CorruptDataError(f"tensor {key!r} holds unreadable data: {exc!r}") from exc

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
+from types import TracebackType
 from typing import Any
 
 from redis.exceptions import RedisError, ResponseError
@@ -31,16 +31,37 @@ def error_for(exc: RedisError) -> Exception:
     return translate(exc)
 
 
-@contextlib.contextmanager
-def redis_errors() -> Iterator[None]:
-    """Redis' own WRONGTYPE is RedisAI's (same text); other redis-py errors map as usual."""
-    try:
-        yield
-    except RedisError as exc:
-        raise error_for(exc) from exc
-    except UnicodeEncodeError as exc:
-        # redis-py packs str keys as strict UTF-8: a lone surrogate fails before anything is sent
-        raise ConfigError(f"a key or value is not valid Unicode: {exc}") from exc
+class _RedisErrors:
+    """Redis' own WRONGTYPE is RedisAI's (same text); other redis-py errors map as usual.
+
+    A class rather than a ``@contextmanager`` generator: it wraps every command of the serving
+    path, and a generator-based context manager costs several times more to enter and leave.
+    Stateless, so one instance serves every block, in every thread.
+    """
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if isinstance(exc, RedisError):
+            raise error_for(exc) from exc
+        if isinstance(exc, UnicodeEncodeError):
+            # redis-py packs str keys as strict UTF-8: a lone surrogate fails before anything
+            # is sent
+            raise ConfigError(f"a key or value is not valid Unicode: {exc}") from exc
+
+
+_REDIS_ERRORS = _RedisErrors()
+
+
+def redis_errors() -> _RedisErrors:
+    """``with redis_errors(): ...``: see :class:`_RedisErrors`."""
+    return _REDIS_ERRORS
 
 
 def raise_first_error(replies: Sequence[Any]) -> None:
