@@ -54,7 +54,8 @@ class AsyncSemanticCache:
         skin: the framework using the cache, announced to the server.
 
     Raises:
-        ConfigError: a threshold outside ``[0, 2]`` or a TTL that is not positive.
+        ConfigError: a threshold outside ``[0, 2]``, a TTL that is not positive, or a Redis
+            Cluster client (vector search needs one server; see ``docs/cluster.md``).
     """
 
     def __init__(

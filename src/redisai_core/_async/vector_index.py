@@ -15,6 +15,7 @@ import numpy.typing as npt
 import redis.asyncio
 import redis.exceptions
 
+from .._cluster_support import is_cluster
 from .._compat import async_sleep
 from ..capabilities import Capabilities
 from ..config import ConnectionConfig
@@ -52,6 +53,11 @@ from .probe import async_probe
 
 __all__ = ["AsyncVectorIndex"]
 
+_NO_CLUSTER = (
+    "vector search is not supported on a Redis Cluster: the search module here has no "
+    "cross-shard coordinator, so a query would silently see one shard (docs/cluster.md)"
+)
+
 _BATCH = 500
 # RediSearch 2.10 brought INDEXMISSING / INDEXEMPTY, which every schema here declares.
 _MIN_SEARCH_VERSION = 21000
@@ -78,8 +84,9 @@ class AsyncVectorIndex:
         skin: the framework using the index, announced to the server.
 
     Raises:
-        ConfigError: a bad name or prefix, both a URL and a client, or a client with
-            ``decode_responses=True`` (vectors are bytes).
+        ConfigError: a bad name or prefix, both a URL and a client, a client with
+            ``decode_responses=True`` (vectors are bytes), or a Redis Cluster client or
+            ``redis+cluster://`` URL (see ``docs/cluster.md``).
     """
 
     def __init__(
@@ -108,8 +115,12 @@ class AsyncVectorIndex:
             from ..server import resolve_url  # may start the embedded server
 
             config = ConnectionConfig(url=resolve_url(redis_url), protocol=2)
+            if config.cluster:
+                raise ConfigError(_NO_CLUSTER)
             self._redis = get_async_client(config=config, skin=skin)
         else:
+            if is_cluster(redis_client):
+                raise ConfigError(_NO_CLUSTER)
             self._redis = get_async_client(redis_client=redis_client, skin=skin)
         if self._redis.connection_pool.connection_kwargs.get("decode_responses"):
             raise ConfigError("the vector index reads bytes: pass decode_responses=False")

@@ -16,6 +16,7 @@ import numpy.typing as npt
 import redis
 import redis.exceptions
 
+from .._cluster_support import is_cluster
 from .._compat import sleep
 from ..capabilities import Capabilities
 from ..config import ConnectionConfig
@@ -53,6 +54,11 @@ from .probe import probe
 
 __all__ = ["VectorIndex"]
 
+_NO_CLUSTER = (
+    "vector search is not supported on a Redis Cluster: the search module here has no "
+    "cross-shard coordinator, so a query would silently see one shard (docs/cluster.md)"
+)
+
 _BATCH = 500
 # RediSearch 2.10 brought INDEXMISSING / INDEXEMPTY, which every schema here declares.
 _MIN_SEARCH_VERSION = 21000
@@ -79,8 +85,9 @@ class VectorIndex:
         skin: the framework using the index, announced to the server.
 
     Raises:
-        ConfigError: a bad name or prefix, both a URL and a client, or a client with
-            ``decode_responses=True`` (vectors are bytes).
+        ConfigError: a bad name or prefix, both a URL and a client, a client with
+            ``decode_responses=True`` (vectors are bytes), or a Redis Cluster client or
+            ``redis+cluster://`` URL (see ``docs/cluster.md``).
     """
 
     def __init__(
@@ -109,8 +116,12 @@ class VectorIndex:
             from ..server import resolve_url  # may start the embedded server
 
             config = ConnectionConfig(url=resolve_url(redis_url), protocol=2)
+            if config.cluster:
+                raise ConfigError(_NO_CLUSTER)
             self._redis = get_client(config=config, skin=skin)
         else:
+            if is_cluster(redis_client):
+                raise ConfigError(_NO_CLUSTER)
             self._redis = get_client(redis_client=redis_client, skin=skin)
         if self._redis.connection_pool.connection_kwargs.get("decode_responses"):
             raise ConfigError("the vector index reads bytes: pass decode_responses=False")

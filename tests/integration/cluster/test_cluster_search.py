@@ -93,3 +93,23 @@ def test_vector_sets_work_on_a_cluster(search_cluster):
         "VSIM", "vs:set", "VALUES", "2", math.cos(q), math.sin(q), "COUNT", "2"
     )
     assert nearest == [b"e3", b"e2"]
+
+
+def test_vector_index_and_semantic_cache_refuse_a_cluster_clearly(redis_cluster, cluster_client):
+    from redisai_core import (
+        AsyncVectorIndex,
+        ConfigError,
+        SemanticCache,
+        VectorFieldSpec,
+        VectorIndex,
+    )
+
+    vector = VectorFieldSpec(dims=4)
+    with pytest.raises(ConfigError, match="not supported on a Redis Cluster"):
+        VectorIndex("docs", vector=vector, redis_client=cluster_client)
+    with pytest.raises(ConfigError, match="not supported on a Redis Cluster"):
+        VectorIndex("docs", vector=vector, redis_url=redis_cluster.cluster_url)
+    with pytest.raises(ConfigError, match="not supported on a Redis Cluster"):
+        AsyncVectorIndex("docs", vector=vector, redis_url=redis_cluster.cluster_url)
+    with pytest.raises(ConfigError, match="not supported on a Redis Cluster"):
+        SemanticCache(redis_client=cluster_client)
