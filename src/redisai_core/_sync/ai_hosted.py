@@ -24,33 +24,16 @@ either version (as with RedisAI's queue).
 
 from __future__ import annotations
 
-import dataclasses
-import itertools
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from types import TracebackType
-from typing import Any
 
-import redis as aioredis
-from redis.exceptions import WatchError
-
-from .._autopipe import CommandCombiner
-from .._cluster_support import slot_space
-from .._compat import wait
 from ..ai import _errors as msg
 from ..ai._errors import classify
-from ..ai._hosted._background import Background, sync_target
-from ..ai._hosted._batcher import Engine
-from ..ai._hosted._cache import CachedModel, ModelCache
-from ..ai._hosted._cluster import cluster_raw_client
+from ..ai._hosted._cache import CachedModel
 from ..ai._hosted._dag import plan_dag
 from ..ai._hosted._layout import (
-    Layout,
-    chunk_blob,
-    decode_meta,
-    decode_stats,
     decode_tensor,
-    encode_meta,
     encode_tensor,
     queue_stats,
 )
@@ -62,73 +45,31 @@ from ..ai._hosted._replies import (
     text,
 )
 from ..ai._hosted._sessions import (
-    background_pool,
-    create_runner,
     from_numpy,
     to_numpy,
-    validate_device,
 )
-from ..ai._hosted._stats import StatsBuffer
 from ..ai._types import (
     NA,
     OK,
-    Backend,
     DagOp,
     DagResult,
     ModelExecuteOp,
-    ModelInfo,
-    ModelMeta,
     Tensor,
     TensorGetOp,
     TensorSetOp,
 )
 from ..errors import (
-    ConfigError,
     KeyEmptyError,
     RedisAIError,
-    UnsupportedBackendError,
     WrongTypeError,
 )
-from ..keys import KeySpace
+from .ai_hosted_base import DEFAULT_CHUNK_SIZE
+from .ai_hosted_models import HostedModels
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "HostedExecutor"]
 
-DEFAULT_CHUNK_SIZE = 32 * 1024 * 1024
-"""Model blobs are stored in list elements of at most this many bytes (Redis allows 512 MB)."""
 
-
-def _raw_client(client: aioredis.Redis) -> aioredis.Redis:
-    """The client itself, or a twin that does not decode replies (tensors are bytes)."""
-    cluster = cluster_raw_client(client)
-    if cluster is not None:
-        return cluster  # type: ignore[no-any-return]
-    pool = client.connection_pool
-    if not pool.connection_kwargs.get("decode_responses"):
-        return client
-    kwargs = {**pool.connection_kwargs, "decode_responses": False}
-    try:
-        twin = type(pool)(connection_class=pool.connection_class, **kwargs)
-    except TypeError as exc:
-        raise ConfigError("the hosted executor needs a client with decode_responses=False") from exc
-    # from_pool: closing the twin also disconnects its pool.
-    return aioredis.Redis.from_pool(twin)
-
-
-def _combiner(client: Any) -> CommandCombiner | None:
-    """Auto-pipelining for the executor's one-command round trips (``_autopipe.py``).
-
-    Not on a cluster, whose client routes every command itself, nor with client-side caching,
-    which pipelines would bypass.
-    """
-    if not isinstance(client, aioredis.Redis):
-        return None
-    try:
-        return CommandCombiner(client)
-    except ValueError:
-        return None
-
-
-class HostedExecutor:
+class HostedExecutor(HostedModels):
     """RedisAI's observable semantics with tensors and models in ordinary Redis keys.
 
     Works on any Redis 6+ (no modules). Only ONNX models run; inference happens in this
@@ -150,30 +91,6 @@ class HostedExecutor:
 
     name = "hosted"
 
-    def __init__(
-        self,
-        redis: aioredis.Redis,
-        *,
-        keyspace: KeySpace,
-        model_chunk_size: int = DEFAULT_CHUNK_SIZE,
-        track_invalidations: bool = True,
-    ) -> None:
-        if model_chunk_size <= 0:
-            raise ConfigError(f"model_chunk_size must be positive, got {model_chunk_size!r}")
-        # Typed as Any: redis-py's sync and asyncio command stubs differ (awaitable unions), and
-        # this one source serves both through scripts/unasync.py.
-        self._redis: Any = _raw_client(redis)
-        self._owns_redis = self._redis is not redis
-        self._commands = _combiner(self._redis)
-        keyspace = slot_space(self._redis, keyspace)  # on a cluster: ai/_hosted/_cluster.py
-        self._layout = Layout(keyspace)
-        self._chunk_size = model_chunk_size
-        self._cache = ModelCache()
-        self._stats = StatsBuffer()
-        target = sync_target(self._redis) if track_invalidations else None
-        self._deferred_stats = target is not None
-        self._background = Background(target, keyspace, self._cache, self._stats)
-
     def __enter__(self) -> HostedExecutor:
         return self
 
@@ -184,237 +101,6 @@ class HostedExecutor:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-    def close(self) -> None:
-        """Stop the background thread and batching threads; write pending counters.
-
-        The caller's client stays open (it is the caller's); a non-decoding twin made here is
-        closed.
-        """
-        wait(background_pool().submit(self._background.stop))
-        try:
-            self._flush_stats()
-        finally:
-            self._cache.close()
-            if self._owns_redis:
-                self._redis.close()
-
-    # -- single commands ------------------------------------------------------------------------
-
-    def _hset(self, key: str, fields: Mapping[str, bytes]) -> None:
-        """``HSET`` of a whole tensor; concurrent callers' commands share round trips."""
-        if self._commands is None:
-            self._redis.hset(key, mapping=fields)
-            return
-        self._commands.execute("HSET", key, *itertools.chain.from_iterable(fields.items()))
-
-    def _hgetall(self, key: str) -> Any:
-        """``HGETALL`` of a tensor; concurrent callers' commands share round trips."""
-        if self._commands is None:
-            return self._redis.hgetall(key)
-        return self._commands.execute("HGETALL", key)
-
-    # -- tensors --------------------------------------------------------------------------------
-
-    def tensorset(self, key: str, tensor: Tensor) -> None:
-        """Store a tensor (one ``HSET``; Redis refuses it on a model key with WRONGTYPE)."""
-        with redis_errors():
-            self._hset(self._layout.obj(key), encode_tensor(tensor))
-
-    def tensorget(self, key: str) -> Tensor:
-        """Fetch a tensor with one ``HGETALL``.
-
-        Raises:
-            KeyEmptyError: no such key.
-            WrongTypeError: the key holds a model.
-        """
-        with redis_errors():
-            fields = self._hgetall(self._layout.obj(key))
-        tensor = decode_tensor(fields, key)
-        if tensor is None:
-            raise KeyEmptyError(msg.TENSOR_KEY_EMPTY)
-        return tensor
-
-    # -- models ---------------------------------------------------------------------------------
-
-    def modelstore(self, key: str, meta: ModelMeta, blob: bytes) -> None:
-        """Validate the model by loading it in ONNX Runtime, then store it atomically.
-
-        The blob (in chunks), its metadata with the introspected input/output names and a
-        content hash, the version bump and the AI.INFO reset go in one MULTI/EXEC, guarded by
-        WATCH so a tensor stored under the same key meanwhile is never overwritten.
-
-        Raises:
-            UnsupportedBackendError: TF, TFLITE or TORCH (ONNX only here), or an unknown backend.
-            ModelError: bad device, corrupt blob (ORT's message), GPU without CUDA.
-            WrongTypeError: the key holds a tensor.
-        """
-        backend = meta.backend.upper()
-        if backend != Backend.ONNX.value:
-            if backend in Backend.__members__:
-                raise UnsupportedBackendError(
-                    msg.HOSTED_BACKEND_UNSUPPORTED.format(backend=backend)
-                )
-            raise UnsupportedBackendError(msg.UNSUPPORTED_BACKEND)
-        validate_device(meta.device)
-        runner = wait(background_pool().submit(create_runner, blob, meta.device))
-        stored = dataclasses.replace(
-            meta, backend=backend, inputs=runner.inputs, outputs=runner.outputs
-        )
-        chunks = chunk_blob(blob, self._chunk_size)
-        header = encode_meta(stored, blob, len(chunks))
-        obj = self._layout.obj(key)
-        with redis_errors():
-            with self._redis.pipeline(transaction=True) as pipe:
-                while True:
-                    try:
-                        pipe.watch(obj)
-                        if text(pipe.type(obj)) not in ("none", "list"):
-                            raise WrongTypeError(msg.WRONGTYPE)
-                        pipe.multi()
-                        pipe.delete(obj, self._layout.stats(key))
-                        pipe.rpush(obj, header, *chunks)
-                        pipe.incr(self._layout.version(key))
-                        pipe.execute()
-                        break
-                    except WatchError:
-                        continue
-        # Read-your-writes in this process, before the invalidation message arrives.
-        self._cache.invalidate([key])
-        self._stats.discard(key)
-
-    def modelget(self, key: str, meta_only: bool = False) -> tuple[ModelMeta, bytes | None]:
-        """Metadata (``LINDEX 0``) or metadata and blob (``LRANGE 0 -1``), in one round trip.
-
-        Raises:
-            KeyEmptyError: no such model.
-            WrongTypeError: the key holds a tensor.
-        """
-        obj = self._layout.obj(key)
-        with redis_errors():
-            if meta_only:
-                head = self._redis.lindex(obj, 0)
-                items = [] if head is None else [head]
-            else:
-                items = self._redis.lrange(obj, 0, -1)
-        if not items:
-            raise KeyEmptyError(msg.MODEL_KEY_EMPTY)
-        meta = decode_meta(items[0], key).meta
-        return meta, None if meta_only else b"".join(items[1:])
-
-    def modeldel(self, key: str) -> None:
-        """Delete a model and its counters; bumps its version so every cache drops it.
-
-        Raises:
-            KeyEmptyError: no such model.
-            WrongTypeError: the key holds a tensor.
-        """
-        obj = self._layout.obj(key)
-        with redis_errors():
-            with self._redis.pipeline(transaction=True) as pipe:
-                while True:
-                    try:
-                        pipe.watch(obj)
-                        kind = text(pipe.type(obj))
-                        if kind == "none":
-                            raise KeyEmptyError(msg.MODEL_KEY_EMPTY)
-                        if kind != "list":
-                            raise WrongTypeError(msg.WRONGTYPE)
-                        pipe.multi()
-                        pipe.delete(obj, self._layout.stats(key))
-                        pipe.incr(self._layout.version(key))
-                        pipe.execute()
-                        break
-                    except WatchError:
-                        continue
-        self._cache.invalidate([key])
-        self._stats.discard(key)
-
-    def modelscan(self) -> list[tuple[str, str]]:
-        """``[(key, tag), ...]`` of the stored models: SCAN over this key space, then tags."""
-        objects = self._layout.objects
-        found: dict[bytes, None] = {}
-        with redis_errors():
-            # scan_iter: a cluster client runs it on every primary in turn
-            for redis_key in self._redis.scan_iter(
-                match=objects.pattern(), count=500, _type="list"
-            ):
-                found[redis_key] = None
-            if not found:
-                return []
-            with self._redis.pipeline(transaction=False) as pipe:
-                for redis_key in found:
-                    pipe.lindex(redis_key, 0)
-                heads = pipe.execute(raise_on_error=False)
-        return [
-            (key, decode_meta(head, key).meta.tag)
-            for key, head in zip(map(objects.id_from_key, found), heads, strict=True)
-            if isinstance(head, bytes)
-        ]
-
-    # -- execution ------------------------------------------------------------------------------
-
-    def _model(self, key: str) -> CachedModel:
-        """The cached model; with a live listener no round trip is needed.
-
-        Raises:
-            KeyEmptyError: no such model.
-            WrongTypeError: the key holds a tensor.
-            ModelError: the stored blob cannot be loaded here (e.g. GPU without CUDA).
-        """
-        self._background.ensure_started()
-        cached = self._cache.fresh(key)
-        if cached is not None:
-            return cached
-        token = self._cache.token(key)
-        obj, version_key = self._layout.obj(key), self._layout.version(key)
-        with redis_errors():
-            with self._redis.pipeline(transaction=True) as pipe:
-                pipe.lindex(obj, 0)
-                pipe.get(version_key)
-                head, raw_version = pipe.execute()
-        if head is None:
-            raise KeyEmptyError(msg.MODEL_KEY_EMPTY)
-        version = int(raw_version or 0)
-        known = self._cache.any(key)
-        if known is not None and known.version == version:
-            return self._cache.adopt(known, token)
-        # One load per model version: concurrent callers that miss together wait for it
-        # instead of each fetching the blob and building a session.
-        loading, owner = self._cache.loading(key, version)
-        if not owner:
-            return self._cache.adopt(wait(loading), token)
-        try:
-            model = self._load_model(key)
-        except BaseException as exc:
-            loading.set_exception(exc)
-            raise
-        finally:
-            self._cache.loaded(key, version)
-        loading.set_result(model)
-        return self._cache.adopt(model, token)
-
-    def _load_model(self, key: str) -> CachedModel:
-        """Fetch a model's blob and version atomically and build its runner and run queue."""
-        with redis_errors():
-            with self._redis.pipeline(transaction=True) as pipe:
-                pipe.lrange(self._layout.obj(key), 0, -1)
-                pipe.get(self._layout.version(key))
-                items, raw_version = pipe.execute()
-        if not items:
-            raise KeyEmptyError(msg.MODEL_KEY_EMPTY)
-        stored = decode_meta(items[0], key)
-        blob = b"".join(items[1:])
-        runner = wait(background_pool().submit(create_runner, blob, stored.meta.device))
-        meta = stored.meta
-        engine = Engine(
-            runner,
-            batchsize=meta.batchsize,
-            minbatchsize=meta.minbatchsize,
-            minbatchtimeout=meta.minbatchtimeout,
-            name=key,
-        )
-        return CachedModel(key, int(raw_version or 0), stored, runner, engine)
 
     def modelexecute(
         self, key: str, inputs: Sequence[str], outputs: Sequence[str], timeout: int | None = None
@@ -496,71 +182,6 @@ class HostedExecutor:
                 for name, tensor in results:
                     pipe.hset(obj(name), mapping=encode_tensor(tensor))
                 raise_first_error(pipe.execute(raise_on_error=False))
-
-    def _count(self, model: CachedModel, delta: tuple[int, int, int, int]) -> None:
-        """Add to AI.INFO. The background thread writes it within ~0.1 s (and this process
-        flushes before reading or resetting counters); without that thread, at once."""
-        self._stats.add(model.key, model.version, delta)
-        if not self._deferred_stats:
-            self._flush_stats()
-
-    # -- AI.INFO --------------------------------------------------------------------------------
-
-    def _flush_stats(self) -> None:
-        """Write this process's deferred counters now (before reading or resetting them)."""
-        pending = self._stats.drain()
-        if not pending:
-            return
-        try:
-            with redis_errors():
-                with self._redis.pipeline(transaction=False) as pipe:
-                    for (key, version), delta in pending.items():
-                        queue_stats(pipe, self._layout, key, version, delta)
-                    pipe.execute()
-        except Exception:
-            self._stats.restore(pending)
-            raise
-
-    def infoget(self, key: str) -> ModelInfo:
-        """AI.INFO of a model, as every process sees it (counters live in Redis).
-
-        Raises:
-            KeyEmptyError: ``ERR cannot find run info for key`` (no such model).
-        """
-        self._flush_stats()
-        with redis_errors():
-            with self._redis.pipeline(transaction=True) as pipe:
-                pipe.lindex(self._layout.obj(key), 0)
-                pipe.get(self._layout.version(key))
-                pipe.hgetall(self._layout.stats(key))
-                head, raw_version, fields = pipe.execute(raise_on_error=False)
-        if not isinstance(head, bytes):
-            raise KeyEmptyError(msg.NO_RUN_INFO)
-        meta = decode_meta(head, key).meta
-        counters = decode_stats(fields, int(raw_version or 0))
-        return ModelInfo(
-            key=key,
-            type="MODEL",
-            backend=meta.backend,
-            device=meta.device,
-            tag=meta.tag,
-            **counters,
-        )
-
-    def inforeset(self, key: str) -> None:
-        """Zero a model's AI.INFO counters (RESETSTAT).
-
-        Raises:
-            KeyEmptyError: ``ERR cannot find run info for key`` (no such model).
-        """
-        self._stats.discard(key)
-        with redis_errors():
-            with self._redis.pipeline(transaction=True) as pipe:
-                pipe.type(self._layout.obj(key))
-                pipe.delete(self._layout.stats(key))
-                kind, _ = pipe.execute()
-        if text(kind) != "list":
-            raise KeyEmptyError(msg.NO_RUN_INFO)
 
     # -- DAG ------------------------------------------------------------------------------------
 
@@ -667,13 +288,3 @@ class HostedExecutor:
                 raise KeyEmptyError(msg.TENSOR_KEY_EMPTY)
             loaded[name] = tensor
         return loaded
-
-    # -- introspection --------------------------------------------------------------------------
-
-    def model_runs(self, key: str) -> int:
-        """How many times this process ran the cached version of a model (batches count once).
-
-        Hosted only; lets tests and benchmarks observe auto-batching. 0 when not cached.
-        """
-        cached = self._cache.any(key)
-        return 0 if cached is None else cached.engine.runs
