@@ -106,6 +106,9 @@ class CommandCombiner:
         """The wrapped client."""
         return self._client
 
+    def close(self) -> None:
+        """Nothing to release (the twin of :meth:`AsyncCommandCombiner.aclose`)."""
+
     def execute(self, *args: Any, **options: Any) -> Any:
         """Run one command, sharing the round trip with concurrent callers.
 

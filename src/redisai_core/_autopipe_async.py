@@ -30,6 +30,8 @@ from typing import Any
 import redis
 import redis.asyncio
 
+from ._resp_channel import RespChannel, Unsupported
+
 __all__ = ["AsyncCommandCombiner"]
 
 _Entry = tuple[tuple[Any, ...], dict[str, Any], "asyncio.Future[Any]"]
@@ -49,6 +51,9 @@ class AsyncCommandCombiner:
 
     def __init__(self, client: redis.asyncio.Redis) -> None:
         self._client = client
+        # The lean round trip (one write, the connection's own parser, no per-command redis-py
+        # machinery) for option-less commands; redis-py's pipeline otherwise and on failure.
+        self._channel = RespChannel.create(client)
         self._pending: deque[_Entry] = deque()
         self._busy = False
         self._flusher: asyncio.Task[None] | None = None
@@ -84,12 +89,54 @@ class AsyncCommandCombiner:
             self.round_trips += 1
             self.commands += 1
             try:
+                if self._channel is not None and not options:
+                    alone = await self._lean([args])
+                    if alone is not None:
+                        if isinstance(alone[0], Exception):  # this command's own error
+                            raise alone[0]
+                        return alone[0]
                 return await self._client.execute_command(*args, **options)  # type: ignore[no-untyped-call]
             finally:
                 self._after_round_trip()
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending.append((args, options, future))
         return await future
+
+    async def _through_redis_py(self, batch: list[_Entry]) -> list[Any]:
+        """One round trip through redis-py (its retry policy applies); errors in the list."""
+        if len(batch) == 1:
+            args, options, _ = batch[0]
+            try:
+                return [await self._client.execute_command(*args, **options)]  # type: ignore[no-untyped-call]
+            except redis.ResponseError as exc:
+                return [exc]
+        pipe = self._client.pipeline(transaction=False)
+        for args, options, _ in batch:
+            pipe.execute_command(*args, **options)
+        # raise_on_error=False: a ResponseError comes back in the list, unannotated, as a
+        # plain call would raise it, and belongs to its own caller only.
+        replies: list[Any] = await pipe.execute(raise_on_error=False)
+        return replies
+
+    async def _lean(self, commands: list[tuple[Any, ...]]) -> list[Any] | None:
+        """Replies through the lean channel, or ``None``: the caller then uses redis-py's path
+        (with its retries) for these commands, which may therefore run twice, as redis-py's own
+        retry would run them."""
+        assert self._channel is not None
+        try:
+            return await self._channel.run(commands)
+        except NotImplementedError:
+            self._channel = None
+        except Unsupported:
+            pass
+        except (redis.ConnectionError, redis.TimeoutError, OSError, asyncio.TimeoutError):
+            pass
+        return None
+
+    async def aclose(self) -> None:
+        """Give the lean channel's connection back to the client's pool."""
+        if self._channel is not None:
+            await self._channel.aclose()
 
     def _after_round_trip(self) -> None:
         """Start the flusher for commands queued meanwhile, or mark the combiner idle."""
@@ -122,20 +169,11 @@ class AsyncCommandCombiner:
         self.round_trips += 1
         self.commands += len(batch)
         try:
-            if len(batch) == 1:
-                args, options, _ = batch[0]
-                replies: list[Any] = []
-                try:
-                    replies.append(await self._client.execute_command(*args, **options))  # type: ignore[no-untyped-call]
-                except redis.ResponseError as exc:
-                    replies.append(exc)
-            else:
-                pipe = self._client.pipeline(transaction=False)
-                for args, options, _ in batch:
-                    pipe.execute_command(*args, **options)
-                # raise_on_error=False: a ResponseError comes back in the list, unannotated,
-                # as a plain call would raise it, and belongs to its own caller only.
-                replies = await pipe.execute(raise_on_error=False)
+            replies = None
+            if self._channel is not None and not any(options for _, options, _ in batch):
+                replies = await self._lean([args for args, _, _ in batch])
+            if replies is None:
+                replies = await self._through_redis_py(batch)
         except Exception as exc:
             # The round trip itself failed: every caller of the batch gets the error.
             for _, _, future in batch:

@@ -135,6 +135,8 @@ class AsyncHostedBase:
             await self._flush_stats()
         finally:
             self._cache.close()
+            if self._commands is not None:
+                await self._commands.aclose()
             if self._owns_redis:
                 await self._redis.aclose()
 

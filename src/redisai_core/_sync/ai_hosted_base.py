@@ -136,6 +136,8 @@ class HostedBase:
             self._flush_stats()
         finally:
             self._cache.close()
+            if self._commands is not None:
+                self._commands.close()
             if self._owns_redis:
                 self._redis.close()
 
