@@ -207,9 +207,20 @@ class CommandCombiner:
         pipe = self._client.pipeline(transaction=False)
         for slot in batch:
             pipe.execute_command(*slot.args, **slot.options)  # type: ignore[no-untyped-call]
-        # raise_on_error=False: a ResponseError is returned in the reply list (unannotated,
-        # as a plain call would raise it) and belongs to its own caller only.
-        replies = pipe.execute(raise_on_error=False)
+        try:
+            # raise_on_error=False: a ResponseError is returned in the reply list
+            # (unannotated, as a plain call would raise it) and belongs to its own caller.
+            replies = pipe.execute(raise_on_error=False)
+        except (UnicodeError, redis.DataError):
+            # A command that cannot be encoded (e.g. a lone surrogate) stops the packing of
+            # the whole pipeline before anything is sent: run them one by one, so that only
+            # its own caller gets the error.
+            for slot in batch:
+                try:
+                    slot.result = self._client.execute_command(*slot.args, **slot.options)  # type: ignore[no-untyped-call]
+                except Exception as exc:
+                    slot.error = exc
+            return
         for slot, reply in zip(batch, replies, strict=True):
             if isinstance(reply, Exception):
                 slot.error = reply

@@ -113,9 +113,19 @@ class AsyncCommandCombiner:
         pipe = self._client.pipeline(transaction=False)
         for args, options, _ in batch:
             pipe.execute_command(*args, **options)
-        # raise_on_error=False: a ResponseError comes back in the list, unannotated, as a
-        # plain call would raise it, and belongs to its own caller only.
-        replies: list[Any] = await pipe.execute(raise_on_error=False)
+        try:
+            # raise_on_error=False: a ResponseError comes back in the list, unannotated, as
+            # a plain call would raise it, and belongs to its own caller only.
+            replies: list[Any] = await pipe.execute(raise_on_error=False)
+        except (UnicodeError, redis.DataError):
+            # A command that cannot be encoded stops the packing of the whole pipeline before
+            # anything is sent: run them one by one, so only its own caller gets the error.
+            replies = []
+            for args, options, _ in batch:
+                try:
+                    replies.append(await self._client.execute_command(*args, **options))  # type: ignore[no-untyped-call]
+                except Exception as exc:
+                    replies.append(exc)
         return replies
 
     async def _lean(self, commands: list[tuple[Any, ...]]) -> list[Any] | None:

@@ -250,3 +250,29 @@ async def test_async_outage_reaches_every_caller_and_later_commands_work_again()
     finally:
         await client.aclose()
         server.stop()
+
+
+def test_an_unencodable_command_fails_only_its_own_caller(
+    client: redis.Redis, keyspace: KeySpace, shaken: None
+) -> None:
+    combiner = CommandCombiner(client)
+    barrier = threading.Barrier(9)
+    outcomes: list[list[Any]] = [[] for _ in range(9)]
+
+    def call(i: int) -> None:
+        key = keyspace.key("bad\ud800" if i == 8 else f"k{i}")
+        barrier.wait()
+        for _ in range(50):  # many rounds, so the bad command shares batches with others
+            try:
+                outcomes[i].append(combiner.execute("SET", key, str(i)))
+            except Exception as exc:
+                outcomes[i].append(exc)
+
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(9)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(own == [True] * 50 for own in outcomes[:8])
+    assert all(isinstance(o, UnicodeEncodeError) for o in outcomes[8])
+    assert combiner.round_trips < combiner.commands  # commands did share round trips
