@@ -30,7 +30,7 @@ from typing import Any
 import redis
 import redis.asyncio
 
-from ._resp_channel import RespChannel, Unsupported
+from ._resp_stream import RespStream
 
 __all__ = ["AsyncCommandCombiner"]
 
@@ -51,15 +51,24 @@ class AsyncCommandCombiner:
 
     def __init__(self, client: redis.asyncio.Redis) -> None:
         self._client = client
-        # The lean round trip (one write, the connection's own parser, no per-command redis-py
-        # machinery) for option-less commands; redis-py's pipeline otherwise and on failure.
-        self._channel = RespChannel.create(client)
+        # Option-less commands of str/bytes arguments stream on one connection with many round
+        # trips in flight (``_resp_stream.py``); the others share redis-py pipelines here.
+        self._stream = RespStream.create(client)
         self._pending: deque[_Entry] = deque()
         self._busy = False
         self._flusher: asyncio.Task[None] | None = None
-        #: Round trips made and commands sent (for benchmarks and tests).
-        self.round_trips = 0
-        self.commands = 0
+        self._round_trips = 0
+        self._commands = 0
+
+    @property
+    def round_trips(self) -> int:
+        """Writes made so far (a write may carry many commands); for benchmarks and tests."""
+        return self._round_trips + (self._stream.writes if self._stream is not None else 0)
+
+    @property
+    def commands(self) -> int:
+        """Commands sent so far; for benchmarks and tests."""
+        return self._commands + (self._stream.commands if self._stream is not None else 0)
 
     @property
     def client(self) -> redis.asyncio.Redis:
@@ -84,17 +93,14 @@ class AsyncCommandCombiner:
         """
         if not args:
             raise ValueError("execute() needs a command")
+        stream = self._stream
+        if stream is not None and not options and stream.accepts(args):
+            return await stream.execute(args)
         if not self._busy:
             self._busy = True
-            self.round_trips += 1
-            self.commands += 1
+            self._round_trips += 1
+            self._commands += 1
             try:
-                if self._channel is not None and not options:
-                    alone = await self._lean([args])
-                    if alone is not None:
-                        if isinstance(alone[0], Exception):  # this command's own error
-                            raise alone[0]
-                        return alone[0]
                 return await self._client.execute_command(*args, **options)  # type: ignore[no-untyped-call]
             finally:
                 self._after_round_trip()
@@ -128,25 +134,10 @@ class AsyncCommandCombiner:
                     replies.append(exc)
         return replies
 
-    async def _lean(self, commands: list[tuple[Any, ...]]) -> list[Any] | None:
-        """Replies through the lean channel, or ``None``: the caller then uses redis-py's path
-        (with its retries) for these commands, which may therefore run twice, as redis-py's own
-        retry would run them."""
-        assert self._channel is not None
-        try:
-            return await self._channel.run(commands)
-        except NotImplementedError:
-            self._channel = None
-        except Unsupported:
-            pass
-        except (redis.ConnectionError, redis.TimeoutError, OSError, asyncio.TimeoutError):
-            pass
-        return None
-
     async def aclose(self) -> None:
-        """Give the lean channel's connection back to the client's pool."""
-        if self._channel is not None:
-            await self._channel.aclose()
+        """Give the stream's connection back to the client's pool."""
+        if self._stream is not None:
+            await self._stream.aclose()
 
     def _after_round_trip(self) -> None:
         """Start the flusher for commands queued meanwhile, or mark the combiner idle."""
@@ -176,14 +167,10 @@ class AsyncCommandCombiner:
 
     async def _run(self, batch: list[_Entry]) -> None:
         """One round trip for ``batch``; each future gets its reply or its own error."""
-        self.round_trips += 1
-        self.commands += len(batch)
+        self._round_trips += 1
+        self._commands += len(batch)
         try:
-            replies = None
-            if self._channel is not None and not any(options for _, options, _ in batch):
-                replies = await self._lean([args for args, _, _ in batch])
-            if replies is None:
-                replies = await self._through_redis_py(batch)
+            replies = await self._through_redis_py(batch)
         except Exception as exc:
             # The round trip itself failed: every caller of the batch gets the error.
             for _, _, future in batch:
