@@ -1,79 +1,54 @@
-"""``FT.SEARCH`` builders (KNN, range, hybrid, listing), reply decoders and relevance scores.
+"""``FT.SEARCH`` and ``FT.AGGREGATE`` builders: KNN, range, hybrid, text, listing and counting.
 
 Builders return the full argv tuple; every query uses ``DIALECT 2`` and passes the query vector
-and all filter values as ``PARAMS``. Decoders accept RESP2 (``[total, key, [f, v, ...], ...]``)
-and RESP3 (``{"total_results": n, "results": [{"id": key, "extra_attributes": {...}}]}``) replies
-and turn keys back into IDs with :meth:`KeySpace.id_from_key`.
-
-Relevance scores map the server's distance into ``[0, 1]``, higher meaning more similar:
-
-- COSINE: the server reports ``1 - cos``; the score is ``max(0, 1 - d)``, the cosine
-  similarity (LangChain's convention), with opposite directions clamped to 0;
-- IP: the server reports ``1 - dot``; the score is ``1 - d`` (the dot product) clamped to
-  ``[0, 1]``, which equals the cosine similarity for the normalized vectors IP is meant for;
-- L2: the server reports the *squared* Euclidean distance; the score is ``1 / (1 + sqrt(d))``,
-  which suits vectors of any scale.
+and all filter values as ``PARAMS``. The reply decoders and :class:`SearchHit` live in
+:mod:`redisai_core.search.hits` and are re-exported here.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
-
-import numpy as np
-import numpy.typing as npt
 
 from ..errors import ConfigError
-from .records import as_text, decode_metadata, decode_vector
+from .hits import (
+    DISTANCE_FIELD,
+    SearchHit,
+    SearchPage,
+    decode_cursor,
+    decode_ids,
+    decode_scored,
+    decode_search,
+    decode_total,
+    relevance_score,
+    vectors_of,
+)
 from .rendering import RenderedFilter, escape_term, text_words
-from .schema import METADATA_FIELD, TEXT_FIELD, Algorithm, DistanceMetric, IndexSchema
+from .schema import METADATA_FIELD, TEXT_FIELD, Algorithm, IndexSchema
 
 __all__ = [
     "DISTANCE_FIELD",
     "SearchHit",
     "SearchPage",
+    "aggregate_ids_args",
     "count_args",
+    "cursor_read_args",
+    "decode_cursor",
+    "decode_ids",
     "decode_scored",
     "decode_search",
+    "decode_total",
     "hybrid_args",
     "knn_args",
+    "knn_parts",
     "list_args",
     "range_args",
     "relevance_score",
     "text_args",
+    "vectors_of",
 ]
 
-DISTANCE_FIELD = "distance"
 _VEC_PARAM = "vec"
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class SearchHit:
-    """One result: its ID, content, metadata, distance and relevance (for vector queries)."""
-
-    id: str
-    text: str | None
-    metadata: dict[str, Any]
-    distance: float | None = None
-    score: float | None = None
-    vector: npt.NDArray[np.floating[Any]] | None = dataclasses.field(default=None, compare=False)
-
-
-@dataclasses.dataclass(frozen=True)
-class SearchPage:
-    """A decoded reply: the server's total match count and this page of hits."""
-
-    total: int
-    hits: list[SearchHit]
-
-
-def relevance_score(metric: DistanceMetric, distance: float) -> float:
-    """Map a server distance to a relevance score in ``[0, 1]`` (see the module docstring)."""
-    if metric is DistanceMetric.L2:
-        return 1.0 / (1.0 + math.sqrt(max(distance, 0.0)))
-    return min(1.0, max(0.0, 1.0 - distance))
 
 
 def _return_fields(schema: IndexSchema, with_distance: bool, with_vector: bool) -> list[str]:
@@ -113,6 +88,56 @@ def _words_query(text: str, what: str) -> str:
     return f"@{TEXT_FIELD}:(" + " | ".join(escape_term(w) for w in dict.fromkeys(words)) + ")"
 
 
+def knn_parts(
+    schema: IndexSchema,
+    k: int,
+    flt: RenderedFilter,
+    *,
+    ef_runtime: int | None = None,
+    with_vector: bool = False,
+    prefilter: str | None = None,
+    keys: Sequence[str] | None = None,
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The argv of :func:`knn_args` before and after the query vector's bytes.
+
+    ``prefix + (vector,) + suffix`` is the whole argv; neither part depends on the vector, so
+    a search repeated with new vectors can reuse them (see :mod:`redisai_core.search.hotpath`).
+
+    Raises:
+        ConfigError: ``k`` or ``ef_runtime`` is not a positive int.
+    """
+    _check_k(k)
+    scope = _scope(flt)
+    if prefilter:
+        scope = "(" + prefilter + ")" if scope == "*" else "(" + prefilter + " " + scope + ")"
+    after: list[str] = []
+    ef = ""
+    if schema.vector.algorithm is Algorithm.HNSW and ef_runtime is not None:
+        _check_k(ef_runtime, "ef_runtime")
+        after = ["EF", str(ef_runtime)]
+        ef = " EF_RUNTIME $EF"
+    query = f"{scope}=>[KNN $K @{schema.vector.name} ${_VEC_PARAM}{ef} AS {DISTANCE_FIELD}]"
+    # PARAMS: the filter's, then K, the vector and EF (the order knn_args always used).
+    pairs = 2 + len(flt.params) + len(after) // 2
+    before: list[str] = ["PARAMS", str(2 * pairs)]
+    for name, value in flt.params.items():
+        before += [name, value]
+    prefix = ("FT.SEARCH", schema.name, query, *_inkeys(keys), *before, "K", str(k), _VEC_PARAM)
+    suffix = (
+        *after,
+        *_return_fields(schema, True, with_vector),
+        "SORTBY",
+        DISTANCE_FIELD,
+        "ASC",
+        "LIMIT",
+        "0",
+        str(k),
+        "DIALECT",
+        "2",
+    )
+    return prefix, suffix
+
+
 def knn_args(
     schema: IndexSchema,
     vector: bytes,
@@ -139,35 +164,16 @@ def knn_args(
     Raises:
         ConfigError: ``k`` or ``ef_runtime`` is not a positive int.
     """
-    _check_k(k)
-    scope = _scope(flt)
-    if prefilter:
-        scope = "(" + prefilter + ")" if scope == "*" else "(" + prefilter + " " + scope + ")"
-    params: dict[str, str | bytes] = dict(flt.params)
-    params["K"] = str(k)
-    params[_VEC_PARAM] = vector
-    ef = ""
-    if schema.vector.algorithm is Algorithm.HNSW and ef_runtime is not None:
-        _check_k(ef_runtime, "ef_runtime")
-        params["EF"] = str(ef_runtime)
-        ef = " EF_RUNTIME $EF"
-    query = f"{scope}=>[KNN $K @{schema.vector.name} ${_VEC_PARAM}{ef} AS {DISTANCE_FIELD}]"
-    return (
-        "FT.SEARCH",
-        schema.name,
-        query,
-        *_inkeys(keys),
-        *_params(params),
-        *_return_fields(schema, True, with_vector),
-        "SORTBY",
-        DISTANCE_FIELD,
-        "ASC",
-        "LIMIT",
-        "0",
-        str(k),
-        "DIALECT",
-        "2",
+    prefix, suffix = knn_parts(
+        schema,
+        k,
+        flt,
+        ef_runtime=ef_runtime,
+        with_vector=with_vector,
+        prefilter=prefilter,
+        keys=keys,
     )
+    return (*prefix, vector, *suffix)
 
 
 def hybrid_args(
@@ -336,148 +342,6 @@ def count_args(schema: IndexSchema, flt: RenderedFilter) -> tuple[str | bytes, .
     )
 
 
-def _get(mapping: Mapping[Any, Any], name: str) -> Any:
-    # Replies carry bytes keys unless the client decodes; try those first (the hot path).
-    value = mapping.get(name.encode())
-    return mapping.get(name) if value is None else value
-
-
-def _rows(reply: Any) -> tuple[int, list[tuple[Any, Mapping[Any, Any]]]]:
-    # RESP2 (a list) is checked first and without the Mapping ABC: it is the hot path.
-    if not isinstance(reply, list) and isinstance(reply, Mapping):
-        total = int(_get(reply, "total_results") or 0)
-        rows = []
-        for entry in _get(reply, "results") or []:
-            attrs = entry.get(b"extra_attributes")
-            key = entry.get(b"id")
-            if key is None:  # a client that decodes replies
-                attrs, key = entry.get("extra_attributes"), entry.get("id")
-            rows.append((key, attrs or {}))
-        return total, rows
-    items = reply if isinstance(reply, list) else list(reply)
-    total = int(items[0])
-    contents = items[2::2]
-    if len(items) % 2 == 1 and set(map(type, contents)) == {list}:
-        # Every key followed by its field array (the search replies): pairs, built in C.
-        return total, [
-            (key, dict(zip(flat[::2], flat[1::2], strict=True)))
-            for key, flat in zip(items[1::2], contents, strict=True)
-        ]
-    rows = []
-    i = 1
-    while i < len(items):
-        key = items[i]
-        fields: Mapping[Any, Any] = {}
-        # With NOCONTENT no field arrays follow the keys.
-        if i + 1 < len(items) and isinstance(items[i + 1], list):
-            flat = items[i + 1]
-            fields = {flat[j]: flat[j + 1] for j in range(0, len(flat) - 1, 2)}
-            i += 2
-        else:
-            i += 1
-        rows.append((key, fields))
-    return total, rows
-
-
-_RAW_TEXT = TEXT_FIELD.encode()
-_RAW_DISTANCE = DISTANCE_FIELD.encode()
-_RAW_METADATA = METADATA_FIELD.encode()
-
-
-# A frozen dataclass's __init__ sets each field through object.__setattr__, about 1.7 us per
-# hit; hits are built here by setting the slots directly (about half that), leaving the
-# class's own constructor and its immutability as they are for everyone else.
-_new_object = object.__new__
-_HIT_SLOTS = tuple(
-    getattr(SearchHit, name).__set__
-    for name in ("id", "text", "metadata", "distance", "score", "vector")
-)
-
-
-def decode_search(reply: Any, schema: IndexSchema) -> SearchPage:
-    """Decode an ``FT.SEARCH`` reply of any of the builders above (RESP2 or RESP3)."""
-    total, rows = _rows(reply)
-    l2 = schema.vector.distance is DistanceMetric.L2
-    vector_spec = schema.vector
-    vector_name = vector_spec.name
-    raw_vector_name = vector_name.encode()
-    keyspace = schema.keyspace
-    # IDs are cut from the key bytes directly (the hot path of every search); anything else,
-    # including a key outside the space (an error), goes through KeySpace.id_from_key.
-    head = keyspace.head.encode("utf-8", "surrogateescape")
-    cut = len(head)
-    hits: list[SearchHit] = []
-    set_id, set_text, set_metadata, set_distance, set_score, set_vector = _HIT_SLOTS
-    for key, attrs in rows:
-        if isinstance(key, bytes) and key.startswith(head):
-            doc_id = key[cut:].decode("utf-8", "surrogateescape")
-        else:
-            doc_id = keyspace.id_from_key(key)
-        # Field names are bytes unless the client decodes replies (then str).
-        get = attrs.get
-        text = get(_RAW_TEXT)
-        if text is None:
-            text = get(TEXT_FIELD)
-        raw_distance = get(_RAW_DISTANCE)
-        if raw_distance is None:
-            raw_distance = get(DISTANCE_FIELD)
-        raw_metadata = get(_RAW_METADATA)
-        if raw_metadata is None:
-            raw_metadata = get(METADATA_FIELD)
-        raw_vector = get(raw_vector_name)
-        if raw_vector is None:
-            raw_vector = get(vector_name)
-        distance = score = None
-        if raw_distance is not None:
-            distance = float(raw_distance)
-            # relevance_score, inlined: this loop runs for every hit of every search.
-            score = (
-                1.0 / (1.0 + math.sqrt(max(distance, 0.0)))
-                if l2
-                else min(1.0, max(0.0, 1.0 - distance))
-            )
-        hit: SearchHit = _new_object(SearchHit)
-        set_id(hit, doc_id)
-        set_text(hit, None if text is None else as_text(text))
-        set_metadata(hit, decode_metadata(raw_metadata))
-        set_distance(hit, distance)
-        set_score(hit, score)
-        set_vector(hit, None if raw_vector is None else decode_vector(raw_vector, vector_spec))
-        hits.append(hit)
-    return SearchPage(total, hits)
-
-
-def decode_scored(reply: Any, schema: IndexSchema) -> SearchPage:
-    """Decode a ``WITHSCORES`` reply (:func:`text_args`): each hit's ``score`` is the server's."""
-    if isinstance(reply, Mapping):
-        scores = [float(_get(entry, "score") or 0.0) for entry in _get(reply, "results") or []]
-        page = decode_search(reply, schema)
-    else:
-        items = list(reply)
-        scores = [float(items[i]) for i in range(2, len(items), 3)]
-        plain = [items[0]]
-        for i in range(1, len(items) - 2, 3):
-            plain += [items[i], items[i + 2]]
-        page = decode_search(plain, schema)
-    hits = [dataclasses.replace(h, score=s) for h, s in zip(page.hits, scores, strict=True)]
-    return SearchPage(page.total, hits)
-
-
-def decode_ids(reply: Any, schema: IndexSchema) -> list[str]:
-    """The IDs of a ``NOCONTENT`` reply."""
-    return [schema.keyspace.id_from_key(key) for key, _ in _rows(reply)[1]]
-
-
-def decode_total(reply: Any) -> int:
-    """The match count of any ``FT.SEARCH`` reply."""
-    return _rows(reply)[0]
-
-
-def vectors_of(hits: Sequence[SearchHit]) -> npt.NDArray[np.floating[Any]]:
-    """The hits' vectors as a 2-D array (hits without one are an error of the caller)."""
-    return np.stack([h.vector for h in hits if h.vector is not None]) if hits else np.empty((0, 0))
-
-
 def aggregate_ids_args(
     schema: IndexSchema, flt: RenderedFilter, count: int = 1000
 ) -> tuple[str | bytes, ...]:
@@ -506,20 +370,3 @@ def aggregate_ids_args(
 def cursor_read_args(schema: IndexSchema, cursor: int, count: int = 1000) -> tuple[str, ...]:
     """``FT.CURSOR READ`` for the next batch of an aggregate cursor."""
     return ("FT.CURSOR", "READ", schema.name, str(cursor), "COUNT", str(count))
-
-
-def decode_cursor(reply: Any, schema: IndexSchema) -> tuple[list[str], int]:
-    """IDs of one cursor batch and the next cursor (0 when exhausted); RESP2 or RESP3."""
-    batch, cursor = reply[0], int(reply[1])
-    ids: list[str] = []
-    if isinstance(batch, Mapping):
-        for entry in _get(batch, "results") or []:
-            key = _get(_get(entry, "extra_attributes") or {}, "__key")
-            if key is not None:
-                ids.append(schema.keyspace.id_from_key(key))
-    else:
-        for row in list(batch)[1:]:
-            pairs = {as_text(row[j]): row[j + 1] for j in range(0, len(row) - 1, 2)}
-            if "__key" in pairs:
-                ids.append(schema.keyspace.id_from_key(pairs["__key"]))
-    return ids, cursor

@@ -125,6 +125,8 @@ def validate_vectors(vectors: Any, spec: VectorFieldSpec) -> npt.NDArray[np.floa
 # machine's byte order; the stored vectors are little-endian, so it is used only there.
 _TYPECODES = {VectorDataType.FLOAT32: "f", VectorDataType.FLOAT64: "d"}
 _NATIVE_LITTLE = sys.byteorder == "little"
+# VectorDataType.numpy_dtype builds its dtype on every call; the hot path looks it up.
+_NUMPY_DTYPES = {kind: kind.numpy_dtype for kind in VectorDataType}
 
 
 def validate_query_vector(vector: Any, spec: VectorFieldSpec) -> npt.NDArray[np.floating[Any]]:
@@ -137,7 +139,7 @@ def validate_query_vector(vector: Any, spec: VectorFieldSpec) -> npt.NDArray[np.
     Raises:
         VectorError: not numeric, the wrong dimension, or a NaN/infinite component.
     """
-    dtype = spec.datatype.numpy_dtype
+    dtype = _NUMPY_DTYPES[spec.datatype]
     row: npt.NDArray[np.floating[Any]] | None = None
     if isinstance(vector, np.ndarray):
         if vector.shape == (spec.dims,) and vector.dtype == dtype:
