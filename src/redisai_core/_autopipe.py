@@ -8,8 +8,7 @@ or its own exception, and returns only once its command has completed, so per-ca
 and read-your-writes hold exactly as with plain calls.
 
 Design: flat combining, with no thread of its own. An uncontended caller (nothing pending,
-lock free) takes the combiner lock and runs its command as a plain ``execute_command`` call,
-with no slot at all. Otherwise a caller appends its slot to ``_pending`` and tries the
+lock free) takes the combiner lock and runs its command at once. Otherwise a caller appends its slot to ``_pending`` and tries the
 combiner lock without blocking. The winner (the leader) drains every pending
 slot, runs them in one round trip, stores each reply or error in its slot and wakes its owner
 by releasing the slot's pre-acquired ``threading.Lock`` (one cheap primitive per call). The
@@ -45,6 +44,7 @@ import threading
 from collections import deque
 from typing import Any
 
+import hiredis
 import redis
 
 # Re-exported so that async code under _async/ can write
@@ -95,6 +95,17 @@ class CommandCombiner:
         if getattr(client, "get_cache", lambda: None)() is not None:
             raise ValueError("CommandCombiner does not support clients with client-side caching")
         self._client = client
+        # Response callbacks for the lean round trip; None: redis-py's pipeline only (not a
+        # plain redis.Redis, or an encoding other than redis-py's default strict UTF-8).
+        kwargs = getattr(getattr(client, "connection_pool", None), "connection_kwargs", None)
+        self._lean: Any = (
+            client.response_callbacks
+            if isinstance(client, redis.Redis)
+            and kwargs is not None
+            and str(kwargs.get("encoding", "utf-8")).lower() in ("utf-8", "utf8")
+            and kwargs.get("encoding_errors", "strict") == "strict"
+            else None
+        )
         self._pending: deque[_Slot] = deque()
         self._lock = threading.Lock()
         #: Round trips made and commands sent (for benchmarks and tests; not thread-exact).
@@ -128,11 +139,17 @@ class CommandCombiner:
         if not args:
             raise ValueError("execute() needs a command")
         if not self._pending and self._lock.acquire(False):
-            # Uncontended: run it as a plain call, with no slot; callers that arrive meanwhile
-            # queue, and _unlock() hands them the lock afterwards.
-            self.round_trips += 1
-            self.commands += 1
+            # Uncontended: run it at once (the lean way when it can, else as a plain call);
+            # callers that arrive meanwhile queue, and _unlock() hands them the lock afterwards.
             try:
+                if self._lean is not None and not options:
+                    alone = _Slot(args, options)
+                    if self._lean_run([alone]):
+                        self.round_trips += 1
+                        self.commands += 1
+                        return alone.outcome()
+                self.round_trips += 1
+                self.commands += 1
                 return self._client.execute_command(*args, **options)  # type: ignore[no-untyped-call]
             finally:
                 self._unlock()
@@ -196,6 +213,11 @@ class CommandCombiner:
         """One round trip for ``batch``; each slot gets its reply or its own error."""
         self.round_trips += 1
         self.commands += len(batch)
+        if self._lean is not None and self._lean_run(batch):
+            return
+        # redis-py's own path: anything the lean round trip does not take, or a retry of a
+        # batch whose lean round trip failed (then possibly run twice, as redis-py's own retry
+        # would run it).
         if len(batch) == 1:
             # Alone: exactly what a plain call costs, with no pipeline object.
             slot = batch[0]
@@ -226,6 +248,58 @@ class CommandCombiner:
                 slot.error = reply
             else:
                 slot.result = reply
+
+    def _lean_run(self, batch: list[_Slot]) -> bool:
+        """Run ``batch`` the lean way: one write of the commands packed by hiredis (the bytes
+        redis-py's default strict UTF-8 encoder would send), replies read by the connection's
+        own parser, each given the client's response callback as ``execute_command`` would.
+
+        Returns ``False`` when the batch must go through redis-py instead: nothing was sent if
+        a command has options or arguments other than ``str``/``bytes`` (numbers are formatted
+        by redis-py); if the round trip itself failed, the connection was dropped and redis-py
+        then runs the batch again under its retry policy. A command that cannot be encoded (a
+        lone surrogate) fails alone and is not sent.
+        """
+        for slot in batch:
+            if slot.options or not all(type(arg) in (str, bytes) for arg in slot.args):
+                return False
+        packed: list[bytes] = []
+        for slot in batch:
+            try:
+                packed.append(hiredis.pack_command(slot.args))
+            except UnicodeError as exc:
+                slot.error = exc
+        sending = [slot for slot in batch if slot.error is None]
+        if not sending:
+            return True
+        pool = self._client.connection_pool
+        conn: Any = pool.get_connection()
+        try:
+            conn.send_packed_command([b"".join(packed)], check_health=False)
+            parser = conn._parser
+            replies = [parser.read_response() for _ in sending]
+            broken = any(
+                isinstance(r, Exception) and not isinstance(r, redis.ResponseError) for r in replies
+            )
+        except (redis.ConnectionError, redis.TimeoutError, OSError):
+            broken = True
+        except BaseException:
+            conn.disconnect()
+            pool.release(conn)
+            raise
+        if broken:  # the stream is in an unknown state: drop it, let redis-py retry
+            conn.disconnect()
+            pool.release(conn)
+            return False
+        pool.release(conn)
+        callbacks = self._lean
+        for slot, reply in zip(sending, replies, strict=True):
+            if isinstance(reply, redis.ResponseError):
+                slot.error = reply
+            else:
+                callback = callbacks.get(slot.args[0])
+                slot.result = callback(reply) if callback is not None else reply
+        return True
 
     def _unlock(self) -> None:
         """Pass the combiner lock on: hand it to a pending caller, or release it."""

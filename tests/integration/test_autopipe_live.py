@@ -276,3 +276,39 @@ def test_an_unencodable_command_fails_only_its_own_caller(
     assert all(own == [True] * 50 for own in outcomes[:8])
     assert all(isinstance(o, UnicodeEncodeError) for o in outcomes[8])
     assert combiner.round_trips < combiner.commands  # commands did share round trips
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_lean_round_trips_give_what_redis_py_gives(
+    redis_url: str, keyspace: KeySpace, protocol: int
+) -> None:
+    client = create_client(ConnectionConfig(url=redis_url, protocol=protocol))
+    combiner = CommandCombiner(client)
+    try:
+        a, b = keyspace.child("a"), keyspace.child("b")
+
+        def script(space: KeySpace) -> list[tuple[Any, ...]]:
+            return [
+                ("HSET", space.key("h"), "x", b"\x00\xff", "y", "\u00e9"),
+                ("HGETALL", space.key("h")),
+                ("HGETALL", space.key("missing")),
+                ("SET", space.key("s"), "v"),
+                ("GET", space.key("s")),
+                ("INCRBYFLOAT", space.key("f"), "1.5"),
+                ("EXISTS", space.key("s"), space.key("h")),
+            ]
+
+        def outcome(call: Any, command: tuple[Any, ...]) -> Any:
+            try:
+                return call(*command)
+            except redis.ResponseError as exc:
+                return str(exc)
+
+        lean = [outcome(combiner.execute, c) for c in script(a)]
+        plain = [outcome(client.execute_command, c) for c in script(b)]
+        assert lean == plain
+        assert combiner._lean is not None  # this client's commands took the lean way
+    finally:
+        for key in client.scan_iter(match=keyspace.pattern()):
+            client.unlink(key)
+        client.close()
