@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import array
 import dataclasses
+import functools
 import json
 import math
 import re
+import struct
 import sys
 import uuid
 from collections.abc import Mapping, Sequence
@@ -94,6 +96,37 @@ def _diagnose(vectors: Any, spec: VectorFieldSpec) -> VectorError:
     return VectorError("vectors must be sequences of real numbers")
 
 
+# Batches at least this long of list rows are packed by struct (see _packed_rows).
+_PACK_MIN_ROWS = 16
+
+
+@functools.lru_cache(maxsize=16)
+def _row_packer(dims: int) -> struct.Struct:
+    return struct.Struct(f"={dims}d")
+
+
+def _packed_rows(rows: list[Any], dims: int) -> npt.NDArray[np.float64] | None:
+    """A batch of lists of numbers as a float64 array, or None to let numpy convert it.
+
+    Embedding models hand back lists of Python floats; numpy converts those in two passes
+    (shape discovery, then values), ``struct`` in one, about twice as fast (10 -> 5.5 us per
+    384-d row). Each value goes through ``float()`` either way, so the array is the same.
+    Anything ``struct`` refuses (a ragged row, a string, an int beyond float range) goes to
+    numpy, which gives the usual error or result.
+    """
+    if len(rows) < _PACK_MIN_ROWS or not all(type(row) is list for row in rows):
+        return None
+    packer = _row_packer(dims)
+    buffer = bytearray(packer.size * len(rows))  # writable, unlike bytes
+    pack_into, step = packer.pack_into, packer.size
+    try:
+        for i, row in enumerate(rows):
+            pack_into(buffer, i * step, *row)
+    except Exception:  # struct.error, OverflowError, a warning raised as an error...
+        return None
+    return np.frombuffer(buffer, dtype=np.float64).reshape(len(rows), dims)
+
+
 def validate_vectors(vectors: Any, spec: VectorFieldSpec) -> npt.NDArray[np.floating[Any]]:
     """Check a batch of vectors and return it as a 2-D array of the field's dtype.
 
@@ -104,10 +137,12 @@ def validate_vectors(vectors: Any, spec: VectorFieldSpec) -> npt.NDArray[np.floa
     rows = vectors if isinstance(vectors, np.ndarray) else list(vectors)
     if len(rows) == 0:
         return np.empty((0, spec.dims), dtype=spec.datatype.numpy_dtype)
-    try:
-        array = rows if isinstance(rows, np.ndarray) else np.asarray(rows, dtype=np.float64)
-    except (TypeError, ValueError) as exc:  # ragged rows or non-numbers
-        raise _diagnose(rows, spec) from exc
+    array = None if isinstance(rows, np.ndarray) else _packed_rows(rows, spec.dims)
+    if array is None:
+        try:
+            array = rows if isinstance(rows, np.ndarray) else np.asarray(rows, dtype=np.float64)
+        except (TypeError, ValueError) as exc:  # ragged rows or non-numbers
+            raise _diagnose(rows, spec) from exc
     if array.ndim != 2 or array.shape[1] != spec.dims or array.dtype.kind not in "fiu":
         raise _diagnose(rows, spec)
     with np.errstate(over="ignore"):  # overflow is reported below, as an error
@@ -242,6 +277,11 @@ def project(schema: IndexSchema, metadata: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
+# What json.dumps(metadata, ensure_ascii=False, allow_nan=False, separators=(",", ":")) uses,
+# built once: dumps builds a new encoder per call when given options (about 1 us a document).
+_JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
 def encode_metadata(metadata: Mapping[str, Any]) -> str:
     """Metadata as JSON text.
 
@@ -249,7 +289,7 @@ def encode_metadata(metadata: Mapping[str, Any]) -> str:
         ConfigError: a value JSON cannot hold exactly (NaN, infinity, an arbitrary object).
     """
     try:
-        text = json.dumps(metadata, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        text = _JSON_ENCODER.encode(metadata)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"metadata must be JSON-serialisable: {exc}") from exc
     _check_utf8(text, "metadata")
