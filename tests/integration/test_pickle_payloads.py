@@ -151,12 +151,6 @@ def test_hosted_executor_never_unpickles(
         assert ai.tensorget("t").tobytes() == payload
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="search/records.decode_metadata lets a bare UnicodeDecodeError out for a metadata "
-    "field that is not UTF-8 (written by another program); should be CorruptDataError. It is "
-    "never unpickled either way (the payload fixture checks the marker).",
-)
 def test_vector_metadata_is_never_unpickled(
     raw: redis.Redis, keyspace: KeySpace, payload: bytes
 ) -> None:

@@ -316,6 +316,9 @@ def decode_metadata(raw: str | bytes | None) -> dict[str, Any]:
     The result is what ``json.loads`` gives; orjson, when installed, reads the common case
     about five times faster, and whatever it refuses or could read differently (huge
     integers, lone surrogates, numbers beyond float range) goes to ``json``.
+
+    Raises:
+        CorruptDataError: the field is not UTF-8 JSON (written by another program).
     """
     if raw is None:
         return {}
@@ -327,7 +330,10 @@ def decode_metadata(raw: str | bytes | None) -> dict[str, Any]:
         except orjson.JSONDecodeError:
             loaded = None
     if loaded is None:
-        loaded = json.loads(raw.decode() if isinstance(raw, bytes) else raw)
+        try:
+            loaded = json.loads(raw.decode() if isinstance(raw, bytes) else raw)
+        except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError alike
+            raise CorruptDataError(f"stored metadata is not UTF-8 JSON: {exc}") from exc
     return loaded if isinstance(loaded, dict) else {}
 
 

@@ -135,3 +135,12 @@ def test_odd_rows_give_what_numpy_gives(bad: Any) -> None:
 def test_metadata_json_is_what_json_dumps_gives(metadata: dict[str, Any]) -> None:
     expected = json.dumps(metadata, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     assert records.encode_metadata(metadata) == expected
+
+
+@pytest.mark.parametrize("raw", [b"\x80\x03}q\x00.", b"{not json", "{'single': 'quotes'}"])
+def test_unreadable_stored_metadata_is_corrupt_data(raw: bytes | str) -> None:
+    from redisai_core import CorruptDataError
+    from redisai_core.search.records import decode_metadata
+
+    with pytest.raises(CorruptDataError, match="not UTF-8 JSON"):
+        decode_metadata(raw)
