@@ -51,6 +51,7 @@ import redis
 # ``from .._autopipe import AsyncCommandCombiner`` and its generated sync twin reads
 # ``from .._autopipe import CommandCombiner`` (unasync renames the class, not this module).
 from ._autopipe_async import AsyncCommandCombiner
+from ._resp_pack import packs_like_redis_py, plain_arguments
 
 __all__ = ["AsyncCommandCombiner", "CommandCombiner"]
 
@@ -97,13 +98,9 @@ class CommandCombiner:
         self._client = client
         # Response callbacks for the lean round trip; None: redis-py's pipeline only (not a
         # plain redis.Redis, or an encoding other than redis-py's default strict UTF-8).
-        kwargs = getattr(getattr(client, "connection_pool", None), "connection_kwargs", None)
         self._lean: Any = (
             client.response_callbacks
-            if isinstance(client, redis.Redis)
-            and kwargs is not None
-            and str(kwargs.get("encoding", "utf-8")).lower() in ("utf-8", "utf8")
-            and kwargs.get("encoding_errors", "strict") == "strict"
+            if isinstance(client, redis.Redis) and packs_like_redis_py(client)
             else None
         )
         self._pending: deque[_Slot] = deque()
@@ -261,7 +258,7 @@ class CommandCombiner:
         lone surrogate) fails alone and is not sent.
         """
         for slot in batch:
-            if slot.options or not all(type(arg) in (str, bytes) for arg in slot.args):
+            if slot.options or not plain_arguments(slot.args):
                 return False
         packed: list[bytes] = []
         for slot in batch:

@@ -34,6 +34,8 @@ import hiredis
 import redis.asyncio
 from redis.exceptions import ResponseError
 
+from ._resp_pack import packs_like_redis_py, plain_arguments
+
 __all__ = ["RespStream"]
 
 _Entry = tuple[tuple[Any, ...], bytes, "asyncio.Future[Any]"]
@@ -49,11 +51,7 @@ class RespStream:
     def __init__(self, client: redis.asyncio.Redis) -> None:
         self._client = client
         self._callbacks = client.response_callbacks
-        kwargs = client.connection_pool.connection_kwargs
-        encoding = str(kwargs.get("encoding", "utf-8")).lower().replace("_", "-")
-        self._usable = encoding in ("utf-8", "utf8") and (
-            kwargs.get("encoding_errors", "strict") == "strict"
-        )
+        self._usable = packs_like_redis_py(client)
         self._conn: Any = None
         self._lock = asyncio.Lock()
         self._outbox: list[_Entry] = []
@@ -74,7 +72,7 @@ class RespStream:
 
     def accepts(self, args: tuple[Any, ...]) -> bool:
         """Whether this command can take the stream (all arguments ``str`` or ``bytes``)."""
-        return self._usable and all(type(arg) in (str, bytes) for arg in args)
+        return self._usable and plain_arguments(args)
 
     async def execute(self, args: tuple[Any, ...]) -> Any:
         """Run one command (see :meth:`accepts`); its reply, as ``execute_command`` gives it.

@@ -23,10 +23,11 @@ from redis.exceptions import ConnectionError as _RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as _RedisTimeoutError
 
+from .._resp_pack import packs_like_redis_py, plain_arguments
+
 __all__ = ["async_execute_batches", "async_execute_packed", "pack_commands"]
 
 Command = Sequence[str | bytes]
-_PACKABLE = frozenset((str, bytes))
 # What makes redis-py drop a connection; the batch then runs again through its pipeline.
 _CONNECTION_FAILURES = (_RedisConnectionError, _RedisTimeoutError, OSError)
 
@@ -41,16 +42,11 @@ def pack_commands(client: object, commands: Sequence[Command]) -> bytes | None:
     Raises:
         UnicodeEncodeError: a ``str`` argument holds a lone surrogate (as redis-py would).
     """
-    pool = getattr(client, "connection_pool", None)
-    kwargs = getattr(pool, "connection_kwargs", None)
-    if not isinstance(kwargs, dict):
-        return None
-    encoding = str(kwargs.get("encoding", "utf-8")).lower().replace("_", "-")
-    if encoding not in ("utf-8", "utf8") or kwargs.get("encoding_errors", "strict") != "strict":
+    if not packs_like_redis_py(client):
         return None
     packed: list[bytes] = []
     for args in commands:
-        if not args or not _PACKABLE.issuperset(map(type, args)):
+        if not args or not plain_arguments(args):
             return None
         packed.append(hiredis.pack_command(tuple(args)))  # type: ignore[arg-type]
     return b"".join(packed)
