@@ -86,16 +86,7 @@ def _combiner(client: Any) -> CommandCombiner | None:
 
 class HostedBase:
     """The parts of :class:`~redisai_core._sync.ai_hosted.HostedExecutor` every command
-    uses; construct the executor (same arguments), not this class.
-
-    Args:
-        redis: an asyncio redis-py client (RESP2 or RESP3). A client that decodes replies is
-            replaced by a non-decoding twin with the same settings.
-        keyspace: where every key of this executor lives.
-        model_chunk_size: bytes per stored model chunk.
-        track_invalidations: listen for model changes with client-side caching; when off
-            (or impossible, e.g. Sentinel pools), every request checks the model version
-            with one round trip instead.
+    uses; construct the executor, not this class (its docstring describes the arguments).
 
     Raises:
         ConfigError: ``model_chunk_size`` is not positive.
