@@ -32,13 +32,33 @@ from typing import Any
 
 import hiredis
 import redis.asyncio
-from redis.exceptions import ResponseError
+from redis._parsers.hiredis import NOT_ENOUGH_DATA as _NOT_ENOUGH_DATA
+from redis._parsers.hiredis import _AsyncHiredisParser
+from redis.exceptions import ConnectionError, ResponseError
 
 from ._resp_pack import packs_like_redis_py, plain_arguments
 
 __all__ = ["RespStream"]
 
 _Entry = tuple[tuple[Any, ...], bytes, "asyncio.Future[Any]"]
+_PUSH: type | None = getattr(hiredis, "PushNotification", None)
+
+
+def _buffered_reader(parser: Any) -> Any:
+    """The hiredis reader behind redis-py's asyncio hiredis parser, or ``None`` for another
+    parser (then every reply goes through ``read_response``)."""
+    if not isinstance(parser, _AsyncHiredisParser):
+        return None
+    reader = getattr(parser, "_reader", None)
+    return reader if hasattr(reader, "gets") else None
+
+
+def _plain_reply(reply: Any) -> bool:
+    """Whether a reply from the hiredis reader needs none of ``read_response``'s handling
+    (a push message, or a list whose first element is a connection error)."""
+    if _PUSH is not None and isinstance(reply, _PUSH):
+        return False
+    return not (isinstance(reply, list) and reply and isinstance(reply[0], ConnectionError))
 
 
 class _Retry(Exception):
@@ -140,20 +160,36 @@ class RespStream:
             self._reader = asyncio.get_running_loop().create_task(self._read(conn))
 
     async def _read(self, conn: Any) -> None:
-        """Hand replies to their callers in order while any command is waiting."""
+        """Hand replies to their callers in order while any command is waiting.
+
+        Replies already buffered are taken straight from the hiredis reader; only a read that
+        must wait for the socket goes through the parser with a timer (the client's
+        ``socket_timeout``), so one timer covers a whole batch of replies.
+        """
         loop = asyncio.get_running_loop()
         parser = conn._parser
         timeout = conn.socket_timeout
         callbacks = self._callbacks
         task = asyncio.current_task()
+        buffered = _buffered_reader(parser)
         try:
             while self._inflight:
-                late = loop.call_later(timeout, task.cancel) if timeout and task else None
-                try:
-                    reply = await parser.read_response()
-                finally:
-                    if late is not None:
-                        late.cancel()
+                reply = _NOT_ENOUGH_DATA if buffered is None else buffered.gets()
+                if reply is _NOT_ENOUGH_DATA:
+                    late = loop.call_later(timeout, task.cancel) if timeout and task else None
+                    try:
+                        reply = await parser.read_response()
+                    finally:
+                        if late is not None:
+                            late.cancel()
+                elif not _plain_reply(reply):
+                    # A push message, or a connection error inside a reply: what the parser's
+                    # own read_response does with them (handle, or raise).
+                    if isinstance(reply, list):
+                        reply = reply[0]
+                    if not isinstance(reply, Exception):
+                        await parser.handle_push_response(reply)
+                        continue
                 args, _, future = self._inflight.popleft()
                 if isinstance(reply, ResponseError):
                     if not future.done():

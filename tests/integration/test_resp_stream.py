@@ -160,3 +160,69 @@ async def test_a_late_reply_times_out_through_redis_py_and_the_stream_recovers()
         finally:
             await stream.aclose()
             await client.aclose()
+
+
+async def test_a_burst_of_buffered_replies_arms_one_timer_per_socket_read(
+    async_client: Any, keyspace: KeySpace
+) -> None:
+    """Replies already in the reader's buffer are handed out without a timer each."""
+    stream = RespStream.create(async_client)
+    assert stream is not None
+    await stream.execute(("PING",))  # connected, reader started once
+    loop = asyncio.get_running_loop()
+    armed = 0
+    call_later = loop.call_later
+
+    def counting(delay: float, callback: Any, *args: Any) -> asyncio.TimerHandle:
+        nonlocal armed
+        armed += 1
+        return call_later(delay, callback, *args)
+
+    loop.call_later = counting  # type: ignore[method-assign]
+    try:
+        keys = [keyspace.key(f"b{i}") for i in range(200)]
+        await asyncio.gather(*(stream.execute(("SET", k, k)) for k in keys))
+        got = await asyncio.gather(*(stream.execute(("GET", k)) for k in keys))
+    finally:
+        del loop.call_later
+    assert got == [k.encode() for k in keys]
+    assert 0 < armed < 100  # 400 replies: one timer per wait for the socket, not per reply
+    await stream.aclose()
+
+
+async def test_push_messages_between_replies_are_skipped(
+    redis_url: str, keyspace: KeySpace
+) -> None:
+    """RESP3 invalidation pushes on the stream's connection never shift replies."""
+    client = create_async_client(ConnectionConfig(url=redis_url, protocol=3))
+    other = create_async_client(ConnectionConfig(url=redis_url, protocol=3))
+    stream = RespStream.create(client)
+    assert stream is not None
+    try:
+        assert await stream.execute(("CLIENT", "TRACKING", "ON")) in (b"OK", "OK", True)
+        parser = stream._conn._parser
+        pushes = 0
+        handle = parser.handle_push_response
+
+        async def counting(response: Any, **kwargs: Any) -> Any:
+            nonlocal pushes
+            pushes += 1
+            return await handle(response, **kwargs)
+
+        parser.handle_push_response = counting
+        keys = [keyspace.key(f"p{i}") for i in range(20)]
+        for round_ in range(3):
+            for k in keys:
+                await other.set(k, f"{k}:{round_}")
+            # Reading tracks the keys; the writes of the next round push invalidations to
+            # this connection, which arrive interleaved with the replies to these GETs.
+            got = await asyncio.gather(*(stream.execute(("GET", k)) for k in keys))
+            assert got == [f"{k}:{round_}".encode() for k in keys]
+        assert stream.writes < stream.commands
+        assert pushes >= 20  # invalidations did arrive on the stream's connection
+    finally:
+        await stream.aclose()
+        async for key in other.scan_iter(match=keyspace.pattern()):
+            await other.unlink(key)
+        await client.aclose()
+        await other.aclose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from typing import Any
 
 import pytest
 
@@ -54,3 +55,40 @@ def test_a_result_for_a_closed_loop_is_dropped():
     waiter: LoopWaiter[int] = LoopWaiter(loop)
     loop.close()
     waiter.set_result(1)  # no exception in the worker thread
+
+
+async def test_settle_wakes_each_loop_once_and_keeps_order() -> None:
+    from redisai_core.ai._hosted._waiters import settle
+
+    loop = asyncio.get_running_loop()
+    wakes = 0
+    call_soon_threadsafe = loop.call_soon_threadsafe
+
+    def counting(callback: Any, *args: Any) -> asyncio.Handle:
+        nonlocal wakes
+        wakes += 1
+        return call_soon_threadsafe(callback, *args)
+
+    loop.call_soon_threadsafe = counting  # type: ignore[method-assign]
+    try:
+        waiters: list[LoopWaiter[int]] = [LoopWaiter(loop) for _ in range(5)]
+        ticket: Ticket[int] = Ticket()
+        failure = ValueError("bad")
+        outcomes: list[tuple[Any, Any, BaseException | None]] = [
+            (w, i, None) for i, w in enumerate(waiters)
+        ]
+        outcomes[2] = (waiters[2], None, failure)
+        outcomes.append((ticket, 99, None))
+        done: list[int] = []
+        for i, w in enumerate(waiters):
+            w.future.add_done_callback(lambda _f, i=i: done.append(i))
+        thread = threading.Thread(target=settle, args=(outcomes,))
+        thread.start()
+        thread.join()
+        assert ticket.result(timeout=1) == 99  # settled at once, from the other thread
+        results = await asyncio.gather(*(w.future for w in waiters), return_exceptions=True)
+    finally:
+        del loop.call_soon_threadsafe
+    assert results == [0, 1, failure, 3, 4]
+    assert done == [0, 1, 2, 3, 4]
+    assert wakes == 1

@@ -36,7 +36,7 @@ import numpy as np
 
 from ...errors import ModelExecutionError, RedisAIError
 from .. import _errors as msg
-from ._waiters import LoopWaiter, Ticket
+from ._waiters import LoopWaiter, Ticket, settle
 
 __all__ = ["TIMEDOUT", "Engine", "Outcome", "Ticket"]
 
@@ -312,6 +312,10 @@ class Engine:
         return None, wake_at
 
     def _run(self, group: list[_Request]) -> None:
+        settle(self._outcomes(group))
+
+    def _outcomes(self, group: list[_Request]) -> list[tuple[Waiter, Any, BaseException | None]]:
+        """Run one group; ``(waiter, value, error)`` for each of its requests."""
         started = time.perf_counter()
         try:
             if len(group) == 1:
@@ -322,27 +326,22 @@ class Engine:
             outputs = self._runner(inputs)
         except RedisAIError as exc:
             self.runs += 1
-            for request in group:
-                request.future.set_exception(type(exc)(exc.message))
-            return
+            return [(r.future, None, type(exc)(exc.message)) for r in group]
         except Exception as exc:  # a bug or an unexpected backend failure: fail the callers
             self.runs += 1
-            for request in group:
-                request.future.set_exception(ModelExecutionError(str(exc)))
-            return
+            return [(r.future, None, ModelExecutionError(str(exc))) for r in group]
         duration = int((time.perf_counter() - started) * 1_000_000)
         self.runs += 1
         if len(group) == 1:
-            group[0].future.set_result(Outcome(outputs, duration))
-            return
+            return [(group[0].future, Outcome(outputs, duration), None)]
         total = sum(r.size for r in group)
         if any(o is not None and (o.ndim == 0 or o.shape[0] != total) for o in outputs):
-            for request in group:
-                request.future.set_exception(ModelExecutionError(msg.BATCH_SIZE_MISMATCH))
-            return
+            return [(r.future, None, ModelExecutionError(msg.BATCH_SIZE_MISMATCH)) for r in group]
+        settled: list[tuple[Waiter, Any, BaseException | None]] = []
         offset = 0
         for request in group:
             end = offset + request.size
             sliced = [None if o is None else o[offset:end] for o in outputs]
-            request.future.set_result(Outcome(sliced, duration))
+            settled.append((request.future, Outcome(sliced, duration), None))
             offset = end
+        return settled

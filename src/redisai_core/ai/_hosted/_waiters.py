@@ -11,6 +11,10 @@ on the serving path:
 * :class:`LoopWaiter`, for asyncio callers: an asyncio future of the caller's loop, resolved
   with one ``call_soon_threadsafe`` (``asyncio.wrap_future`` chains two futures and two
   callbacks per request).
+
+:func:`settle` hands out the outcomes of one batched run: each asyncio loop among the callers
+is woken once for all of its requests (``call_soon_threadsafe`` writes to the loop's wake-up
+socket, a system call, which per request took a sixth of the worker thread's time).
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from typing import Generic, TypeVar
+from collections.abc import Iterable
+from typing import Any, Generic, TypeVar
 
-__all__ = ["LoopWaiter", "Ticket"]
+__all__ = ["LoopWaiter", "Ticket", "settle"]
 
 T = TypeVar("T")
 
@@ -81,6 +86,35 @@ def _resolve(future: asyncio.Future[T], value: T | None, error: BaseException | 
         future.set_exception(error)
     else:
         future.set_result(value)  # type: ignore[arg-type]
+
+
+def _resolve_all(items: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
+    for future, value, error in items:
+        _resolve(future, value, error)
+
+
+def settle(outcomes: Iterable[tuple[Any, Any, BaseException | None]]) -> None:
+    """Deliver ``(waiter, value, error)`` outcomes, waking each asyncio loop only once.
+
+    Waiters other than :class:`LoopWaiter` (tickets, futures) get ``set_result`` or
+    ``set_exception`` at once; a loop's waiters are resolved together, in order, by one
+    callback on that loop.
+    """
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any, Any]]] = {}
+    for waiter, value, error in outcomes:
+        if type(waiter) is LoopWaiter:
+            items = by_loop.get(waiter._loop)
+            if items is None:
+                items = by_loop[waiter._loop] = []
+            items.append((waiter.future, value, error))
+        elif error is not None:
+            waiter.set_exception(error)
+        else:
+            waiter.set_result(value)
+    for loop, items in by_loop.items():
+        # RuntimeError: the loop is closed, so nobody is waiting any more.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(_resolve_all, items)
 
 
 class LoopWaiter(Generic[T]):
