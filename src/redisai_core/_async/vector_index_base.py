@@ -41,6 +41,7 @@ from ..search.schema import (
     VectorFieldSpec,
     infer_fields,
 )
+from .lean_read import AsyncLeanReader
 from .probe import async_probe
 
 __all__ = ["AsyncVectorIndexBase", "FilterLike"]
@@ -106,6 +107,8 @@ class AsyncVectorIndexBase:
         self._checked = False
         # KNN argv skeletons per filter shape, for the current schema object (see _knn_argv).
         self._argv_cache = ArgvCache()
+        # Searches skip redis-py's command machinery when the client allows (lean_read.py).
+        self._reader = AsyncLeanReader(self._redis)
         self._capabilities: Capabilities | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -121,7 +124,8 @@ class AsyncVectorIndexBase:
         return self._schema
 
     async def aclose(self) -> None:
-        """Close the client if this index created it."""
+        """Give back the connection kept for searches; close the client if this index created it."""
+        await self._reader.aclose()
         if self._owns_client:
             await self._redis.aclose()
 

@@ -42,6 +42,7 @@ from ..search.schema import (
     VectorFieldSpec,
     infer_fields,
 )
+from .lean_read import LeanReader
 from .probe import probe
 
 __all__ = ["VectorIndexBase", "FilterLike"]
@@ -107,6 +108,8 @@ class VectorIndexBase:
         self._checked = False
         # KNN argv skeletons per filter shape, for the current schema object (see _knn_argv).
         self._argv_cache = ArgvCache()
+        # Searches skip redis-py's command machinery when the client allows (lean_read.py).
+        self._reader = LeanReader(self._redis)
         self._capabilities: Capabilities | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -122,7 +125,8 @@ class VectorIndexBase:
         return self._schema
 
     def close(self) -> None:
-        """Close the client if this index created it."""
+        """Give back the connection kept for searches; close the client if this index created it."""
+        self._reader.close()
         if self._owns_client:
             self._redis.close()
 

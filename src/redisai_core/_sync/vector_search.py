@@ -32,7 +32,7 @@ class VectorSearch(VectorDocuments):
         self, args: tuple[str | bytes, ...], schema: IndexSchema, *, scored: bool = False
     ) -> list[_queries.SearchHit]:
         with map_redis_errors():
-            reply = self._redis.execute_command(*args)  # type: ignore[no-untyped-call]
+            reply = self._reader.execute(args)
         decode = _queries.decode_scored if scored else _queries.decode_search
         return decode(reply, schema).hits
 

@@ -186,17 +186,17 @@ def _reply(schema: IndexSchema, n: int = 3) -> list[Any]:
 
 @pytest.fixture
 def index(monkeypatch: pytest.MonkeyPatch) -> tuple[VectorIndex, list[tuple[Any, ...]]]:
-    client = redis.Redis(protocol=2)  # never connects: execute_command is replaced below
+    client = redis.Redis(protocol=2)  # never connects: the search reader is replaced below
     idx = VectorIndex("idx", redis_client=client, prefix="hp")
     schema = _schema()
     idx._schema, idx._checked = schema, True
     calls: list[tuple[Any, ...]] = []
 
-    def execute_command(*args: Any, **_: Any) -> Any:
-        calls.append(args)
+    def execute(args: tuple[Any, ...]) -> Any:  # the I/O seam every search goes through
+        calls.append(tuple(args))
         return _reply(schema)
 
-    monkeypatch.setattr(client, "execute_command", execute_command)
+    monkeypatch.setattr(idx._reader, "execute", execute)
     return idx, calls
 
 
