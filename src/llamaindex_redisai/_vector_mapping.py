@@ -19,7 +19,14 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from llama_index.core.schema import BaseNode, ImageNode, IndexNode, MetadataMode, Node, TextNode
+from llama_index.core.schema import (
+    BaseNode,
+    ImageNode,
+    IndexNode,
+    MetadataMode,
+    Node,
+    TextNode,
+)
 from llama_index.core.vector_stores.types import (
     FilterCondition,
     FilterOperator,
@@ -30,6 +37,8 @@ from llama_index.core.vector_stores.types import (
 
 from redisai_core import FilterError, SearchHit
 from redisai_core.search import And, Expr, FieldSpec, IsEmpty, Not, Or, TagFieldSpec, field
+
+from ._node_dump import Unusual, fast_parts, shape_of
 
 __all__ = [
     "NODE_CONTENT_KEY",
@@ -51,6 +60,7 @@ NODE_ID_KEY = "node_id"
 NODE_TYPE_KEY = "_node_type"
 NODE_CONTENT_KEY = "_node_content"
 _OURS = (REF_DOC_ID_KEY, NODE_ID_KEY, NODE_TYPE_KEY, NODE_CONTENT_KEY)
+_OURS_SET = frozenset(_OURS)
 
 
 def with_id_fields(fields: Sequence[FieldSpec]) -> tuple[FieldSpec, ...]:
@@ -71,18 +81,15 @@ def node_metadata(node: BaseNode) -> dict[str, Any]:
     string this long would be), and leaves out what is stored elsewhere (text, embedding, the
     metadata itself) or is a default value: about a third of the size, to write and to read.
     """
-    content = node.model_dump(
-        mode="json", exclude_defaults=True, exclude={"embedding", "text", "text_resource"}
-    )
-    user: dict[str, Any] = content.pop("metadata", None) or {}
-    metadata = dict(user)
-    if any(key in user for key in _OURS):
-        content["metadata"] = user  # our keys would shadow the user's: keep their own copy
-    metadata[REF_DOC_ID_KEY] = node.ref_doc_id or ""
-    metadata[NODE_ID_KEY] = node.node_id
-    metadata[NODE_TYPE_KEY] = node.class_name()
-    metadata[NODE_CONTENT_KEY] = content
-    return metadata
+    shape = shape_of(type(node))
+    if shape is not None:
+        try:
+            ref_doc_id, node_id, user, content = fast_parts(node.__dict__, shape)
+        except Unusual:
+            pass
+        else:
+            return _with_our_keys(ref_doc_id, node_id, shape.class_name, user, content)
+    return _dumped_metadata(node)
 
 
 def node_to_parts(node: BaseNode) -> tuple[str, list[float], dict[str, Any]]:
@@ -91,11 +98,46 @@ def node_to_parts(node: BaseNode) -> tuple[str, list[float], dict[str, Any]]:
     Raises:
         ValueError: the node has no embedding.
     """
-    return (
-        node.get_content(metadata_mode=MetadataMode.NONE),
-        node.get_embedding(),
-        (node_metadata(node)),
+    shape = shape_of(type(node))
+    if shape is not None:
+        values = node.__dict__
+        embedding = values["embedding"]
+        if embedding is not None:  # else the slow path raises get_embedding's error
+            try:
+                ref_doc_id, node_id, user, content = fast_parts(values, shape)
+            except Unusual:
+                pass
+            else:
+                metadata = _with_our_keys(ref_doc_id, node_id, shape.class_name, user, content)
+                text = values["text"] if shape.text_field else _plain_content(node)
+                return text, embedding, metadata
+    return _plain_content(node), node.get_embedding(), _dumped_metadata(node)
+
+
+def _plain_content(node: BaseNode) -> str:
+    return node.get_content(metadata_mode=MetadataMode.NONE)
+
+
+def _dumped_metadata(node: BaseNode) -> dict[str, Any]:
+    """``node_metadata`` by pydantic's ``model_dump``: the definition, and the fallback."""
+    content = node.model_dump(
+        mode="json", exclude_defaults=True, exclude={"embedding", "text", "text_resource"}
     )
+    user: dict[str, Any] = content.pop("metadata", None) or {}
+    return _with_our_keys(node.ref_doc_id or "", node.node_id, node.class_name(), user, content)
+
+
+def _with_our_keys(
+    ref_doc_id: str, node_id: str, class_name: str, user: dict[str, Any], content: dict[str, Any]
+) -> dict[str, Any]:
+    metadata = dict(user)
+    if not _OURS_SET.isdisjoint(user):
+        content["metadata"] = user  # our keys would shadow the user's: keep their own copy
+    metadata[REF_DOC_ID_KEY] = ref_doc_id
+    metadata[NODE_ID_KEY] = node_id
+    metadata[NODE_TYPE_KEY] = class_name
+    metadata[NODE_CONTENT_KEY] = content
+    return metadata
 
 
 # The classes ``metadata_dict_to_node`` dispatches on; anything else reads as a TextNode.

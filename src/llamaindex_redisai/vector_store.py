@@ -36,6 +36,7 @@ from redisai_core.dual import DualCore
 from redisai_core.search import Expr, FieldSpec, field
 
 from ._vector_mapping import (
+    NODE_ID_KEY,
     REF_DOC_ID_KEY,
     combine,
     hits_to_result,
@@ -276,15 +277,12 @@ class RedisAIVectorStore(BasePydanticVectorStore):
 def _columns(
     nodes: Sequence[BaseNode],
 ) -> tuple[list[str], list[list[float]], list[dict[str, Any]], list[str]]:
-    texts: list[str] = []
-    vectors: list[list[float]] = []
-    metadatas: list[dict[str, Any]] = []
-    for node in nodes:
-        text, vector, metadata = node_to_parts(node)
-        texts.append(text)
-        vectors.append(vector)
-        metadatas.append(metadata)
-    return texts, vectors, metadatas, [n.node_id for n in nodes]
+    """The texts, vectors, metadata and IDs ``VectorIndex.add`` takes, for ``nodes``."""
+    parts = [node_to_parts(node) for node in nodes]
+    metadatas = [metadata for _, _, metadata in parts]
+    # Each record's metadata holds its node ID already: no second property call per node.
+    ids = [metadata[NODE_ID_KEY] for metadata in metadatas]
+    return [text for text, _, _ in parts], [vector for _, vector, _ in parts], metadatas, ids
 
 
 def _selection(
