@@ -87,7 +87,8 @@ class AsyncLeanReader:
     Args:
         client: the client whose pool, retry policy and response callbacks apply.
 
-    The kept connection goes back to the pool on :meth:`aclose`. A process forked while it was
+    The kept connection goes back to the pool on :meth:`aclose` (at the end of the command it
+    carries, if any); commands after that take the pool path. A process forked while it was
     kept forgets it (the parent still uses that socket) and takes another.
     """
 
@@ -99,6 +100,12 @@ class AsyncLeanReader:
         # Held while the kept connection carries a command. A thread lock, acquired without
         # blocking only: in asyncio code it just tells a second task to take the pool path.
         self._busy = threading.Lock()
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`aclose` was called (later commands take the pool path)."""
+        return self._closed
 
     async def execute(self, args: Sequence[str | bytes]) -> Any:
         """Run one read-only command; its reply as ``execute_command`` gives it.
@@ -109,7 +116,12 @@ class AsyncLeanReader:
             UnicodeEncodeError: a ``str`` argument is not valid Unicode; nothing was sent.
         """
         client = self._client
-        if not self._lean or not plain_arguments(args) or not self._busy.acquire(False):
+        if (
+            self._closed
+            or not self._lean
+            or not plain_arguments(args)
+            or not self._busy.acquire(False)
+        ):
             return await async_execute_read(client, args, lean=self._lean)
         try:
             packed = hiredis.pack_command(tuple(args))  # type: ignore[arg-type]
@@ -135,14 +147,24 @@ class AsyncLeanReader:
                 await conn.disconnect()  # interrupted mid-reply: out of step with the server
                 raise
         finally:
+            if self.closed:  # closed meanwhile: the connection goes back now
+                await self._give_back()
             self._busy.release()
         callbacks: Any = client.response_callbacks
         callback = callbacks.get(args[0])
         return callback(reply) if callback is not None else reply
 
     async def aclose(self) -> None:
-        """Give the kept connection back to the pool."""
-        with self._busy:
-            conn, self._conn = self._conn, None
-            if conn is not None and self._pid == os.getpid():
-                await self._client.connection_pool.release(conn)
+        """Give the kept connection back to the pool (never waits for a command in flight: that
+        command gives it back when it ends)."""
+        self._closed = True
+        if self._busy.acquire(False):
+            try:
+                await self._give_back()
+            finally:
+                self._busy.release()
+
+    async def _give_back(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None and self._pid == os.getpid():
+            await self._client.connection_pool.release(conn)

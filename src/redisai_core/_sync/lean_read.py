@@ -88,7 +88,8 @@ class LeanReader:
     Args:
         client: the client whose pool, retry policy and response callbacks apply.
 
-    The kept connection goes back to the pool on :meth:`close`. A process forked while it was
+    The kept connection goes back to the pool on :meth:`close` (at the end of the command it
+    carries, if any); commands after that take the pool path. A process forked while it was
     kept forgets it (the parent still uses that socket) and takes another.
     """
 
@@ -100,6 +101,12 @@ class LeanReader:
         # Held while the kept connection carries a command. A thread lock, acquired without
         # blocking only: in asyncio code it just tells a second task to take the pool path.
         self._busy = threading.Lock()
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called (later commands take the pool path)."""
+        return self._closed
 
     def execute(self, args: Sequence[str | bytes]) -> Any:
         """Run one read-only command; its reply as ``execute_command`` gives it.
@@ -110,7 +117,12 @@ class LeanReader:
             UnicodeEncodeError: a ``str`` argument is not valid Unicode; nothing was sent.
         """
         client = self._client
-        if not self._lean or not plain_arguments(args) or not self._busy.acquire(False):
+        if (
+            self._closed
+            or not self._lean
+            or not plain_arguments(args)
+            or not self._busy.acquire(False)
+        ):
             return execute_read(client, args, lean=self._lean)
         try:
             packed = hiredis.pack_command(tuple(args))  # type: ignore[arg-type]
@@ -136,14 +148,24 @@ class LeanReader:
                 conn.disconnect()  # interrupted mid-reply: out of step with the server
                 raise
         finally:
+            if self.closed:  # closed meanwhile: the connection goes back now
+                self._give_back()
             self._busy.release()
         callbacks: Any = client.response_callbacks
         callback = callbacks.get(args[0])
         return callback(reply) if callback is not None else reply
 
     def close(self) -> None:
-        """Give the kept connection back to the pool."""
-        with self._busy:
-            conn, self._conn = self._conn, None
-            if conn is not None and self._pid == os.getpid():
-                self._client.connection_pool.release(conn)
+        """Give the kept connection back to the pool (never waits for a command in flight: that
+        command gives it back when it ends)."""
+        self._closed = True
+        if self._busy.acquire(False):
+            try:
+                self._give_back()
+            finally:
+                self._busy.release()
+
+    def _give_back(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None and self._pid == os.getpid():
+            self._client.connection_pool.release(conn)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import inspect
+import time
 from typing import Any
 
 import numpy as np
@@ -213,3 +214,30 @@ async def test_a_dead_kept_connection_reruns_through_redis_py_then_reconnects(
     finally:
         del async_client.execute_command
         await reader.aclose()
+
+
+async def test_closing_during_a_command_neither_blocks_nor_leaks_the_connection(
+    async_client: redis.asyncio.Redis, keyspace: KeySpace
+) -> None:
+    pool: Any = async_client.connection_pool
+    reader = AsyncLeanReader(async_client)
+    assert await reader.execute(("PING",)) in (b"PONG", True)
+    in_use = len(pool._in_use_connections)  # the reader's kept connection included
+    slow = ("BLPOP", keyspace.key("never"), "0.3")  # holds the kept connection for 0.3 s
+    if inspect.iscoroutinefunction(reader.execute):
+        pending: Any = asyncio.ensure_future(reader.execute(slow))
+        await asyncio.sleep(0.05)
+        await asyncio.wait_for(reader.aclose(), 0.1)  # does not wait for the command
+        assert await pending is None
+    else:  # the sync twin: the command runs in another thread
+        with concurrent.futures.ThreadPoolExecutor(1) as threads:
+            pending = threads.submit(reader.execute, slow)
+            time.sleep(0.05)
+            started = time.monotonic()
+            reader.aclose()
+            assert time.monotonic() - started < 0.1
+            assert pending.result() is None
+    assert reader.closed
+    assert len(pool._in_use_connections) == in_use - 1  # given back when the command ended
+    assert await reader.execute(("ECHO", "after")) == b"after"  # the pool path still works
+    assert len(pool._in_use_connections) == in_use - 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 import concurrent.futures
 import inspect
+import time
 from typing import Any
 
 import numpy as np
@@ -214,3 +215,30 @@ def test_a_dead_kept_connection_reruns_through_redis_py_then_reconnects(
     finally:
         del client.execute_command
         reader.close()
+
+
+def test_closing_during_a_command_neither_blocks_nor_leaks_the_connection(
+    client: redis.Redis, keyspace: KeySpace
+) -> None:
+    pool: Any = client.connection_pool
+    reader = LeanReader(client)
+    assert reader.execute(("PING",)) in (b"PONG", True)
+    in_use = len(pool._in_use_connections)  # the reader's kept connection included
+    slow = ("BLPOP", keyspace.key("never"), "0.3")  # holds the kept connection for 0.3 s
+    if inspect.iscoroutinefunction(reader.execute):
+        pending: Any = asyncio.ensure_future(reader.execute(slow))
+        time.sleep(0.05)
+        asyncio.wait_for(reader.close(), 0.1)  # does not wait for the command
+        assert pending is None
+    else:  # the sync twin: the command runs in another thread
+        with concurrent.futures.ThreadPoolExecutor(1) as threads:
+            pending = threads.submit(reader.execute, slow)
+            time.sleep(0.05)
+            started = time.monotonic()
+            reader.close()
+            assert time.monotonic() - started < 0.1
+            assert pending.result() is None
+    assert reader.closed
+    assert len(pool._in_use_connections) == in_use - 1  # given back when the command ended
+    assert reader.execute(("ECHO", "after")) == b"after"  # the pool path still works
+    assert len(pool._in_use_connections) == in_use - 1
