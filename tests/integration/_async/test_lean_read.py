@@ -39,6 +39,32 @@ async def _index(client: redis.asyncio.Redis, keyspace: KeySpace) -> AsyncVector
     return index
 
 
+async def _kill(redis_url: str, client_id: Any) -> None:
+    killer = create_async_client(ConnectionConfig(url=redis_url))
+    assert await killer.execute_command("CLIENT", "KILL", "ID", client_id) == 1
+    await killer.aclose()
+
+
+class _Counted:
+    """Counts the client's ``execute_command`` calls (a spy: the real method still runs)."""
+
+    def __init__(self, client: Any) -> None:
+        self.calls = 0
+        self._client = client
+        self._execute_command = client.execute_command
+
+    async def _counted(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls += 1
+        return await self._execute_command(*args, **kwargs)
+
+    def __enter__(self) -> _Counted:
+        self._client.execute_command = self._counted
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        del self._client.execute_command
+
+
 @pytest.mark.parametrize("protocol", [2, 3])
 async def test_replies_equal_execute_command(
     redis_url: str, keyspace: KeySpace, protocol: int
@@ -96,29 +122,16 @@ async def test_a_dropped_connection_reruns_through_redis_py(
     victim = await conn.read_response()
     await pool.release(conn)
     assert len(pool._available_connections) == 1  # the next command takes this one
-    killer = create_async_client(ConnectionConfig(url=redis_url))
-    assert await killer.execute_command("CLIENT", "KILL", "ID", victim) == 1
-    await killer.aclose()
+    await _kill(redis_url, victim)
     is_asyncio = inspect.iscoroutinefunction(async_client.execute_command)
-    calls = 0
-    execute_command = async_client.execute_command
-
-    async def counted(*args: Any, **kwargs: Any) -> Any:
-        nonlocal calls
-        calls += 1
-        return await execute_command(*args, **kwargs)
-
-    async_client.execute_command = counted  # type: ignore[method-assign]
-    try:
+    with _Counted(async_client) as counted:
         assert await async_execute_read(async_client, ("GET", keyspace.key("k"))) == b"v"
         # asyncio: the lean attempt hits the dead socket and redis-py runs it again. The sync
         # pool notices a dead idle connection when it lends it, and reconnects it first.
-        assert calls == (1 if is_asyncio else 0)
-        fallbacks = calls
+        assert counted.calls == (1 if is_asyncio else 0)
+        fallbacks = counted.calls
         assert await async_execute_read(async_client, ("GET", keyspace.key("k"))) == b"v"
-        assert calls == fallbacks  # reconnected: lean again
-    finally:
-        del async_client.execute_command
+        assert counted.calls == fallbacks  # reconnected: lean again
 
 
 async def test_arguments_redis_py_formats_itself_take_execute_command(
@@ -193,26 +206,15 @@ async def test_a_dead_kept_connection_reruns_through_redis_py_then_reconnects(
     reader = AsyncLeanReader(async_client)
     assert await reader.execute(("CLIENT", "ID")) is not None
     victim = await reader.execute(("CLIENT", "ID"))  # the kept connection's own ID
-    killer = create_async_client(ConnectionConfig(url=redis_url))
-    assert await killer.execute_command("CLIENT", "KILL", "ID", victim) == 1
-    await killer.aclose()
-    calls = 0
-    execute_command = async_client.execute_command
-
-    async def counted(*args: Any, **kwargs: Any) -> Any:
-        nonlocal calls
-        calls += 1
-        return await execute_command(*args, **kwargs)
-
-    async_client.execute_command = counted  # type: ignore[method-assign]
+    await _kill(redis_url, victim)
     try:
-        assert await reader.execute(("GET", keyspace.key("k"))) == b"v"
-        assert calls == 1  # the kept connection was dead: redis-py ran the command
-        assert await reader.execute(("GET", keyspace.key("k"))) == b"v"
-        assert await reader.execute(("CLIENT", "ID")) != victim  # reconnected, kept again
-        assert calls == 1
+        with _Counted(async_client) as counted:
+            assert await reader.execute(("GET", keyspace.key("k"))) == b"v"
+            assert counted.calls == 1  # the kept connection was dead: redis-py ran the command
+            assert await reader.execute(("GET", keyspace.key("k"))) == b"v"
+            assert await reader.execute(("CLIENT", "ID")) != victim  # reconnected, kept again
+            assert counted.calls == 1
     finally:
-        del async_client.execute_command
         await reader.aclose()
 
 

@@ -40,6 +40,32 @@ def _index(client: redis.Redis, keyspace: KeySpace) -> VectorIndex:
     return index
 
 
+def _kill(redis_url: str, client_id: Any) -> None:
+    killer = create_client(ConnectionConfig(url=redis_url))
+    assert killer.execute_command("CLIENT", "KILL", "ID", client_id) == 1
+    killer.close()
+
+
+class _Counted:
+    """Counts the client's ``execute_command`` calls (a spy: the real method still runs)."""
+
+    def __init__(self, client: Any) -> None:
+        self.calls = 0
+        self._client = client
+        self._execute_command = client.execute_command
+
+    def _counted(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls += 1
+        return self._execute_command(*args, **kwargs)
+
+    def __enter__(self) -> _Counted:
+        self._client.execute_command = self._counted
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        del self._client.execute_command
+
+
 @pytest.mark.parametrize("protocol", [2, 3])
 def test_replies_equal_execute_command(
     redis_url: str, keyspace: KeySpace, protocol: int
@@ -97,29 +123,16 @@ def test_a_dropped_connection_reruns_through_redis_py(
     victim = conn.read_response()
     pool.release(conn)
     assert len(pool._available_connections) == 1  # the next command takes this one
-    killer = create_client(ConnectionConfig(url=redis_url))
-    assert killer.execute_command("CLIENT", "KILL", "ID", victim) == 1
-    killer.close()
+    _kill(redis_url, victim)
     is_asyncio = inspect.iscoroutinefunction(client.execute_command)
-    calls = 0
-    execute_command = client.execute_command
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        nonlocal calls
-        calls += 1
-        return execute_command(*args, **kwargs)
-
-    client.execute_command = counted  # type: ignore[method-assign]
-    try:
+    with _Counted(client) as counted:
         assert execute_read(client, ("GET", keyspace.key("k"))) == b"v"
         # asyncio: the lean attempt hits the dead socket and redis-py runs it again. The sync
         # pool notices a dead idle connection when it lends it, and reconnects it first.
-        assert calls == (1 if is_asyncio else 0)
-        fallbacks = calls
+        assert counted.calls == (1 if is_asyncio else 0)
+        fallbacks = counted.calls
         assert execute_read(client, ("GET", keyspace.key("k"))) == b"v"
-        assert calls == fallbacks  # reconnected: lean again
-    finally:
-        del client.execute_command
+        assert counted.calls == fallbacks  # reconnected: lean again
 
 
 def test_arguments_redis_py_formats_itself_take_execute_command(
@@ -194,26 +207,15 @@ def test_a_dead_kept_connection_reruns_through_redis_py_then_reconnects(
     reader = LeanReader(client)
     assert reader.execute(("CLIENT", "ID")) is not None
     victim = reader.execute(("CLIENT", "ID"))  # the kept connection's own ID
-    killer = create_client(ConnectionConfig(url=redis_url))
-    assert killer.execute_command("CLIENT", "KILL", "ID", victim) == 1
-    killer.close()
-    calls = 0
-    execute_command = client.execute_command
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        nonlocal calls
-        calls += 1
-        return execute_command(*args, **kwargs)
-
-    client.execute_command = counted  # type: ignore[method-assign]
+    _kill(redis_url, victim)
     try:
-        assert reader.execute(("GET", keyspace.key("k"))) == b"v"
-        assert calls == 1  # the kept connection was dead: redis-py ran the command
-        assert reader.execute(("GET", keyspace.key("k"))) == b"v"
-        assert reader.execute(("CLIENT", "ID")) != victim  # reconnected, kept again
-        assert calls == 1
+        with _Counted(client) as counted:
+            assert reader.execute(("GET", keyspace.key("k"))) == b"v"
+            assert counted.calls == 1  # the kept connection was dead: redis-py ran the command
+            assert reader.execute(("GET", keyspace.key("k"))) == b"v"
+            assert reader.execute(("CLIENT", "ID")) != victim  # reconnected, kept again
+            assert counted.calls == 1
     finally:
-        del client.execute_command
         reader.close()
 
 
