@@ -18,6 +18,7 @@ import dataclasses
 import time
 from collections.abc import Iterator, Generator
 from pathlib import Path
+from urllib.parse import urlparse
 
 import numpy as np
 import pytest
@@ -35,9 +36,13 @@ from redisai_core import (
     KeySpace,
     RedisConnectionError,
     RetryConfig,
+    TagFieldSpec,
     TLSConfig,
+    VectorFieldSpec,
     create_client,
 )
+from redisai_core._sync.vector_index import VectorIndex
+from redisai_core.search import field
 from redisai_core._compat import sleep
 
 from ..ai_hosted_helpers import identity
@@ -216,3 +221,36 @@ def test_plain_redis_to_the_tls_port_fails_with_our_error(
     with pytest.raises(RedisConnectionError):
         KVStore(redis_client=client, prefix=keyspace.prefix).mset([("k", b"v")])
     client.close()
+
+
+def test_vector_index_over_tls(redis_url: str, pki: PKI, keyspace: KeySpace) -> None:
+    """Packed writes and lean searches on TLS connections (a proxy in front of the session's
+    server, which has the query engine; no TLS-capable server here has it)."""
+    target = urlparse(redis_url)
+    if target.scheme != "redis" or target.hostname not in ("127.0.0.1", "localhost"):
+        pytest.skip("needs the session's server on a local TCP port")
+    assert target.port is not None
+    proxy = TLSProxy(pki, target.port)
+    client = create_client(tls_config(Endpoint("proxy", proxy.port), pki))
+    index = VectorIndex(
+        f"tls-{keyspace.prefix}",
+        redis_client=client,
+        prefix=keyspace.key("docs"),
+        vector=VectorFieldSpec(dims=4),
+        fields=[TagFieldSpec(name="topic")],
+    )
+    try:
+        vectors = np.random.default_rng(3).standard_normal((600, 4)).astype(np.float32)
+        metas = [{"topic": f"t{i % 3}", "i": i} for i in range(600)]
+        ids = index.add([f"doc {i}" for i in range(600)], vectors, metas, batch_size=100)
+        assert len(ids) == 600
+        for i in range(0, 600, 37):
+            hits = index.knn(vectors[i], 3, filter=field("topic") == f"t{i % 3}")
+            assert hits[0].id == ids[i] and hits[0].metadata == metas[i]
+            assert all(h.metadata["topic"] == f"t{i % 3}" for h in hits)
+        assert index.count() == 600
+    finally:
+        index.drop(delete_documents=True)
+        index.close()
+        client.close()
+        proxy.close()
