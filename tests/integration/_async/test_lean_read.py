@@ -243,3 +243,24 @@ async def test_closing_during_a_command_neither_blocks_nor_leaks_the_connection(
     assert len(pool._in_use_connections) == in_use - 1  # given back when the command ended
     assert await reader.execute(("ECHO", "after")) == b"after"  # the pool path still works
     assert len(pool._in_use_connections) == in_use - 1
+
+
+async def test_a_small_pool_keeps_nothing_and_is_never_exhausted(
+    redis_url: str, keyspace: KeySpace
+) -> None:
+    """With two connections in a blocking pool, an index still writes, searches and writes
+    again: its reader borrows a connection per search instead of keeping one."""
+    pool = redis.asyncio.BlockingConnectionPool.from_url(
+        redis_url, max_connections=2, timeout=2, protocol=2
+    )
+    client = redis.asyncio.Redis.from_pool(pool)  # closing the client closes its pool
+    try:
+        index = await _index(client, keyspace)
+        for _ in range(3):
+            hits = await index.knn(np.ones(4, np.float32), 2, filter=field("topic") == "t1")
+            assert [h.metadata["topic"] for h in hits] == ["t1", "t1"]
+            await index.add(["more"], np.ones((1, 4), np.float32), [{"topic": "t1"}])
+        assert index._reader._conn is None
+        await index.drop(delete_documents=True)
+    finally:
+        await client.aclose()
