@@ -36,7 +36,7 @@ from redis._parsers.hiredis import NOT_ENOUGH_DATA as _NOT_ENOUGH_DATA
 from redis._parsers.hiredis import _AsyncHiredisParser
 from redis.exceptions import ConnectionError, ResponseError
 
-from ._resp_pack import packs_like_redis_py, plain_arguments
+from ._resp_pack import may_keep_a_connection, packs_like_redis_py, plain_arguments
 
 __all__ = ["RespStream"]
 
@@ -85,8 +85,9 @@ class RespStream:
 
     @classmethod
     def create(cls, client: Any) -> RespStream | None:
-        """A stream for ``client``, or ``None`` when it is not a plain asyncio client."""
-        if not isinstance(client, redis.asyncio.Redis) or not hasattr(client, "connection_pool"):
+        """A stream for ``client``, or ``None`` when it is not a plain asyncio client or its pool
+        is too small to spare the stream a connection (``_resp_pack.may_keep_a_connection``)."""
+        if not isinstance(client, redis.asyncio.Redis) or not may_keep_a_connection(client):
             return None
         return cls(client)
 

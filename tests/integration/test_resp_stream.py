@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import numpy as np
 import pytest
 import redis
 import redis.asyncio
@@ -226,3 +227,33 @@ async def test_push_messages_between_replies_are_skipped(
             await other.unlink(key)
         await client.aclose()
         await other.aclose()
+
+
+async def test_a_small_pool_gets_no_stream_and_the_executor_still_runs(
+    redis_url: str, keyspace: KeySpace
+) -> None:
+    """A stream keeps a connection for itself: not from a 1-connection blocking pool, where the
+    executor's transactions would then wait for ever."""
+    from redisai_core import AsyncRedisAIClient
+
+    from .ai_hosted_helpers import identity
+
+    pool = redis.asyncio.BlockingConnectionPool.from_url(redis_url, max_connections=1, timeout=5)
+    client = redis.asyncio.Redis.from_pool(pool)
+    assert RespStream.create(client) is None
+    ai = AsyncRedisAIClient(redis_client=client, executor="hosted", prefix=keyspace.prefix)
+    try:
+        assert await ai.modelstore("m", "ONNX", "CPU", identity()) == "OK"
+
+        async def request(i: int) -> None:
+            x = np.full((1, 4), i, dtype=np.float32)
+            assert await ai.tensorset(f"x{i}", x) == "OK"
+            assert await ai.modelexecute("m", [f"x{i}"], [f"y{i}"]) == "OK"
+            np.testing.assert_array_equal(await ai.tensorget(f"y{i}"), x)
+
+        await asyncio.wait_for(asyncio.gather(*(request(i) for i in range(16))), 30)
+    finally:
+        await ai.aclose()
+        async for key in client.scan_iter(match=keyspace.pattern()):
+            await client.unlink(key)
+        await client.aclose()

@@ -27,15 +27,11 @@ import redis.asyncio
 from redis.exceptions import ConnectionError as _RedisConnectionError
 from redis.exceptions import TimeoutError as _RedisTimeoutError
 
-from .._resp_pack import packs_like_redis_py, plain_arguments
+from .._resp_pack import may_keep_a_connection, packs_like_redis_py, plain_arguments
 
-__all__ = ["KEEP_MIN_POOL", "AsyncLeanReader", "async_execute_read", "can_read_lean"]
+__all__ = ["AsyncLeanReader", "async_execute_read", "can_read_lean"]
 
 _CONNECTION_FAILURES = (_RedisConnectionError, _RedisTimeoutError, OSError)
-# A reader keeps a connection only from a pool with at least this many: in a smaller one, the
-# kept connection would leave the owner's other commands too few (or, in a blocking pool,
-# make them wait for ever). redis-py's default pools allow 2**31.
-KEEP_MIN_POOL = 8
 
 
 def can_read_lean(client: object) -> bool:
@@ -92,16 +88,16 @@ class AsyncLeanReader:
         client: the client whose pool, retry policy and response callbacks apply.
 
     The kept connection goes back to the pool on :meth:`aclose` (at the end of the command it
-    carries, if any); commands after that take the pool path. From a pool smaller than
-    :data:`KEEP_MIN_POOL` connections nothing is kept: every command borrows one. A process forked while it was
-    kept forgets it (the parent still uses that socket) and takes another.
+    carries, if any); commands after that take the pool path. From a pool too small to spare
+    it (under ``_resp_pack.KEEP_MIN_POOL`` connections) nothing is kept: every command borrows
+    one. A process forked while it was kept forgets it (the parent still uses that socket) and
+    takes another.
     """
 
     def __init__(self, client: redis.asyncio.Redis) -> None:
         self._client = client
         self._lean = can_read_lean(client)
-        limit = getattr(getattr(client, "connection_pool", None), "max_connections", None)
-        self._keep = self._lean and isinstance(limit, int) and limit >= KEEP_MIN_POOL
+        self._keep = self._lean and may_keep_a_connection(client)
         self._conn: Any = None
         self._pid = 0
         # Held while the kept connection carries a command. A thread lock, acquired without

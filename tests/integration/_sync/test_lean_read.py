@@ -249,10 +249,10 @@ def test_closing_during_a_command_neither_blocks_nor_leaks_the_connection(
 def test_a_small_pool_keeps_nothing_and_is_never_exhausted(
     redis_url: str, keyspace: KeySpace
 ) -> None:
-    """With two connections in a blocking pool, an index still writes, searches and writes
-    again: its reader borrows a connection per search instead of keeping one."""
+    """With one connection in a blocking pool, an index still writes, searches and writes
+    again: its reader borrows the connection per search instead of keeping it."""
     pool = redis.BlockingConnectionPool.from_url(
-        redis_url, max_connections=2, timeout=2, protocol=2
+        redis_url, max_connections=1, timeout=2, protocol=2
     )
     client = redis.Redis.from_pool(pool)  # closing the client closes its pool
     try:

@@ -42,8 +42,8 @@ from redisai_core import (
     create_client,
 )
 from redisai_core._sync.vector_index import VectorIndex
-from redisai_core.search import field
 from redisai_core._compat import sleep
+from redisai_core.search import field
 
 from ..ai_hosted_helpers import identity
 from ..fault_helpers import free_port
