@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+import enum
 import json
+import uuid
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -11,11 +14,11 @@ import numpy as np
 import pytest
 import redis
 import redis.asyncio
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from redis.connection import Connection
 
-from redisai_core import VectorError
+from redisai_core import ConfigError, VectorError
 from redisai_core._async.packed_writes import pack_commands
 from redisai_core.search import records
 from redisai_core.search.schema import VectorDataType, VectorFieldSpec
@@ -144,3 +147,70 @@ def test_unreadable_stored_metadata_is_corrupt_data(raw: bytes | str) -> None:
 
     with pytest.raises(CorruptDataError, match="not UTF-8 JSON"):
         decode_metadata(raw)
+
+
+@settings(max_examples=400)
+@given(st.dictionaries(st.text(), st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=8,
+)))  # fmt: skip
+def test_metadata_json_fast_path_writes_json_dumps_text_or_its_error(
+    metadata: dict[str, Any],
+) -> None:
+    """Any text (control characters, quotes, lone surrogates), integers beyond 64 bits."""
+    try:
+        expected = json.dumps(metadata, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        expected.encode("utf-8")
+    except UnicodeEncodeError:
+        with pytest.raises(ConfigError, match="UTF-8 cannot encode"):
+            records.encode_metadata(metadata)
+        return
+    assert records.encode_metadata(metadata) == expected
+
+
+def _nested(depth: int) -> Any:
+    value: Any = "leaf"
+    for _ in range(depth):
+        value = {"d": value}
+    return value
+
+
+class _Colour(enum.Enum):
+    RED = "red"
+
+
+class _Tag(str):
+    pass
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime.datetime(2024, 1, 2, 3, 4, 5),
+        datetime.date(2024, 1, 2),
+        uuid.UUID(int=7),
+        _Colour.RED,
+        float("nan"),
+        float("inf"),
+        (1, 2),
+        {1: "int key"},
+        {"deep": _nested(40)},
+        _Tag("a str subclass"),
+        b"bytes",
+        1.5,
+        2**64,
+        -(2**63) - 1,
+        '\u2028\x00\x1f\x7f"\\',
+    ],
+    ids=repr,
+)
+def test_metadata_json_of_unusual_values_is_what_json_gives(value: Any) -> None:
+    metadata = {"k": value}
+    try:
+        expected = json.dumps(metadata, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError):
+        with pytest.raises(ConfigError, match="JSON-serialisable"):
+            records.encode_metadata(metadata)
+        return
+    assert records.encode_metadata(metadata) == expected
