@@ -32,6 +32,7 @@ from .._resp_pack import may_keep_a_connection, packs_like_redis_py, plain_argum
 __all__ = ["AsyncLeanReader", "async_execute_read", "can_read_lean"]
 
 _CONNECTION_FAILURES = (_RedisConnectionError, _RedisTimeoutError, OSError)
+_DROPPED: Any = object()  # the connection failed: run the command through redis-py instead
 
 
 def can_read_lean(client: object) -> bool:
@@ -62,20 +63,37 @@ async def async_execute_read(
     except _CONNECTION_FAILURES:
         return await client.execute_command(*args)  # type: ignore[no-untyped-call]
     try:
+        reply = await _async_exchange(client, conn, args, packed)
+    finally:
+        await pool.release(conn)
+    if reply is _DROPPED:  # the connection is back in the pool before redis-py needs one
+        return await client.execute_command(*args)  # type: ignore[no-untyped-call]
+    return reply
+
+
+async def _async_exchange(
+    client: redis.asyncio.Redis, conn: Any, args: Sequence[str | bytes], packed: bytes
+) -> Any:
+    """Send ``packed`` on ``conn`` and read its reply, as ``execute_command`` would give it.
+
+    An error reply is raised with the connection in step. A failed connection is dropped
+    (redis-py reconnects it on its next use) and :data:`_DROPPED` returned: the caller runs the
+    command again through ``execute_command``. An interruption mid-reply drops it too, and is
+    raised.
+    """
+    try:
+        if not conn.is_connected:
+            await conn.connect()
         await conn.send_packed_command([packed])
         reply = await conn.read_response()
     except redis.ResponseError:
-        await pool.release(conn)  # the reply was read: the connection is in step
         raise
     except _CONNECTION_FAILURES:
-        await conn.disconnect()  # redis-py reconnects it on its next use
-        await pool.release(conn)
-        return await client.execute_command(*args)  # type: ignore[no-untyped-call]
+        await conn.disconnect()
+        return _DROPPED
     except BaseException:
-        await conn.disconnect()  # interrupted mid-reply: out of step with the server
-        await pool.release(conn)
+        await conn.disconnect()  # out of step with the server
         raise
-    await pool.release(conn)
     callbacks: Any = client.response_callbacks
     callback = callbacks.get(args[0])
     return callback(reply) if callback is not None else reply
@@ -136,26 +154,14 @@ class AsyncLeanReader:
                 except _CONNECTION_FAILURES:
                     return await client.execute_command(*args)  # type: ignore[no-untyped-call]
                 self._pid = os.getpid()
-            try:
-                if not conn.is_connected:
-                    await conn.connect()
-                await conn.send_packed_command([packed])
-                reply = await conn.read_response()
-            except redis.ResponseError:
-                raise  # the reply was read: the connection is in step
-            except _CONNECTION_FAILURES:
-                await conn.disconnect()  # reconnected on the next use
-                return await client.execute_command(*args)  # type: ignore[no-untyped-call]
-            except BaseException:
-                await conn.disconnect()  # interrupted mid-reply: out of step with the server
-                raise
+            reply = await _async_exchange(client, conn, args, packed)
         finally:
             if self.closed:  # closed meanwhile: the connection goes back now
                 await self._give_back()
             self._busy.release()
-        callbacks: Any = client.response_callbacks
-        callback = callbacks.get(args[0])
-        return callback(reply) if callback is not None else reply
+        if reply is _DROPPED:
+            return await client.execute_command(*args)  # type: ignore[no-untyped-call]
+        return reply
 
     async def aclose(self) -> None:
         """Give the kept connection back to the pool (never waits for a command in flight: that

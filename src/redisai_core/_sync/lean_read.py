@@ -33,6 +33,7 @@ from .._resp_pack import may_keep_a_connection, packs_like_redis_py, plain_argum
 __all__ = ["LeanReader", "execute_read", "can_read_lean"]
 
 _CONNECTION_FAILURES = (_RedisConnectionError, _RedisTimeoutError, OSError)
+_DROPPED: Any = object()  # the connection failed: run the command through redis-py instead
 
 
 def can_read_lean(client: object) -> bool:
@@ -63,20 +64,37 @@ def execute_read(
     except _CONNECTION_FAILURES:
         return client.execute_command(*args)  # type: ignore[no-untyped-call]
     try:
+        reply = _exchange(client, conn, args, packed)
+    finally:
+        pool.release(conn)
+    if reply is _DROPPED:  # the connection is back in the pool before redis-py needs one
+        return client.execute_command(*args)  # type: ignore[no-untyped-call]
+    return reply
+
+
+def _exchange(
+    client: redis.Redis, conn: Any, args: Sequence[str | bytes], packed: bytes
+) -> Any:
+    """Send ``packed`` on ``conn`` and read its reply, as ``execute_command`` would give it.
+
+    An error reply is raised with the connection in step. A failed connection is dropped
+    (redis-py reconnects it on its next use) and :data:`_DROPPED` returned: the caller runs the
+    command again through ``execute_command``. An interruption mid-reply drops it too, and is
+    raised.
+    """
+    try:
+        if not conn.is_connected:
+            conn.connect()
         conn.send_packed_command([packed])
         reply = conn.read_response()
     except redis.ResponseError:
-        pool.release(conn)  # the reply was read: the connection is in step
         raise
     except _CONNECTION_FAILURES:
-        conn.disconnect()  # redis-py reconnects it on its next use
-        pool.release(conn)
-        return client.execute_command(*args)  # type: ignore[no-untyped-call]
+        conn.disconnect()
+        return _DROPPED
     except BaseException:
-        conn.disconnect()  # interrupted mid-reply: out of step with the server
-        pool.release(conn)
+        conn.disconnect()  # out of step with the server
         raise
-    pool.release(conn)
     callbacks: Any = client.response_callbacks
     callback = callbacks.get(args[0])
     return callback(reply) if callback is not None else reply
@@ -137,26 +155,14 @@ class LeanReader:
                 except _CONNECTION_FAILURES:
                     return client.execute_command(*args)  # type: ignore[no-untyped-call]
                 self._pid = os.getpid()
-            try:
-                if not conn.is_connected:
-                    conn.connect()
-                conn.send_packed_command([packed])
-                reply = conn.read_response()
-            except redis.ResponseError:
-                raise  # the reply was read: the connection is in step
-            except _CONNECTION_FAILURES:
-                conn.disconnect()  # reconnected on the next use
-                return client.execute_command(*args)  # type: ignore[no-untyped-call]
-            except BaseException:
-                conn.disconnect()  # interrupted mid-reply: out of step with the server
-                raise
+            reply = _exchange(client, conn, args, packed)
         finally:
             if self.closed:  # closed meanwhile: the connection goes back now
                 self._give_back()
             self._busy.release()
-        callbacks: Any = client.response_callbacks
-        callback = callbacks.get(args[0])
-        return callback(reply) if callback is not None else reply
+        if reply is _DROPPED:
+            return client.execute_command(*args)  # type: ignore[no-untyped-call]
+        return reply
 
     def close(self) -> None:
         """Give the kept connection back to the pool (never waits for a command in flight: that
